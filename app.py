@@ -1,0 +1,8 @@
+"""STAR-L Coach web app: `python app.py [--host H] [--port P]` (offline by default, 127.0.0.1:7860)."""
+
+from coach.cli import main
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(["serve", *sys.argv[1:]]))

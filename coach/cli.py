@@ -1,0 +1,52 @@
+"""The `coach` command line. Errors are one line on stderr with DESIGN.md's exit codes, never a traceback.
+
+Exit codes: 0 success; 1 the input could not be scored; 2 bad usage or bad rubric/config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from coach.errors import CoachError
+
+#: Sub-command → module in coach.commands (each light to import; heavy imports happen in run()).
+COMMANDS = ("score", "batch", "transcribe", "serve", "rubrics")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="STAR-L Coach: score behavioral interview stories offline, optionally interviewed by an LLM.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"coach.commands.{name}")
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CoachError as exc:
+        print(f"coach: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: users never see a traceback
+        print(f"coach: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

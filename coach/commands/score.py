@@ -1,0 +1,58 @@
+"""`coach score [FILE or -]`: score one story."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from coach.errors import UsageError
+from coach.inputs import read_story
+from coach.render import to_json, to_markdown, to_text
+from coach.rubric import DEFAULT_RUBRIC, load_rubric
+from coach.service import evaluate
+
+HELP = "score one story (a file, or - for stdin)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", default="-", help="story file (UTF-8 text), or - for stdin (default)")
+    parser.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id or path to a rubric .yaml")
+    parser.add_argument("--question", default=None, help="the interview question answered (default: the rubric's)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_model_arguments(parser)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model / --api-base / --offline / --redact, shared by every command that may use an LLM."""
+    parser.add_argument("--model", default=None, help="LiteLLM model string (default: $COACH_MODEL; none: offline)")
+    parser.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible or Ollama server ($COACH_API_BASE)")
+    parser.add_argument("--offline", action="store_true", help="never call a model, even if one is configured")
+    parser.add_argument("--redact", default=None, help="comma-separated terms to hide from a hosted model ($COACH_REDACT)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty() and args.file == "-":
+        raise UsageError("no story given: pass a file, or pipe the story in (coach score story.txt)")
+    rubric = load_rubric(args.rubric)
+    text, _ = read_story(args.file)
+    interviewer, notices = interviewer_from_args(args)
+    assessment = evaluate(text, rubric, interviewer, question=args.question, notices=notices)
+    if args.format == "json":
+        sys.stdout.write(to_json(assessment) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(to_markdown(assessment, rubric))
+    else:
+        sys.stdout.write(to_text(assessment, rubric))
+    return 0
+
+
+def interviewer_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The configured LLM interviewer, or (None, notices) for offline mode. litellm is imported only here."""
+    from coach.config import llm_settings_from
+
+    settings = llm_settings_from(args)
+    if settings is None:
+        return None, []
+    from coach.llm import LiteLLMInterviewer
+
+    return LiteLLMInterviewer(settings), []

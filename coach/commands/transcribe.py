@@ -1,0 +1,17 @@
+"""`coach transcribe`: not built yet (see the open issue)."""
+
+from __future__ import annotations
+
+import argparse
+
+from coach.errors import UsageError
+
+HELP = "transcribe (not available yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("args", nargs="*")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise UsageError("`coach transcribe` is not available yet")

@@ -1,0 +1,85 @@
+"""LLM settings from flags and environment: which model, where, how long to wait, what to redact.
+
+No model configured (no --model, no COACH_MODEL) or --offline → ``None``: offline mode, and
+litellm is never imported. Provider keys are not read here: LiteLLM reads them from the
+provider's own variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, …), so they never pass through coach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from coach.errors import UsageError
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_DEADLINE_S = 60.0
+DEFAULT_TEMPERATURE = 0.3
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    model: str
+    api_base: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    deadline_s: float = DEFAULT_DEADLINE_S
+    temperature: float = DEFAULT_TEMPERATURE
+    redact_terms: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_local(self) -> bool:
+        """A model served from this machine: nothing leaves it, so nothing needs redacting by default."""
+        if self.model.startswith(("ollama/", "ollama_chat/")) and not self.api_base:
+            return True
+        host = urlparse(self.api_base or "").hostname or ""
+        return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise UsageError(f"{name} must be greater than 0")
+    return value
+
+
+def llm_settings(
+    model: str | None = None,
+    api_base: str | None = None,
+    offline: bool = False,
+    redact: str | None = None,
+) -> LLMSettings | None:
+    if offline:
+        return None
+    model = (model or os.environ.get("COACH_MODEL") or "").strip()
+    if not model:
+        return None
+    api_base = (api_base or os.environ.get("COACH_API_BASE") or "").strip() or None
+    if api_base and urlparse(api_base).scheme not in {"http", "https"}:
+        raise UsageError(f"--api-base {api_base!r} must be an http:// or https:// URL")
+    redact_raw = redact if redact is not None else os.environ.get("COACH_REDACT", "")
+    terms = tuple(t.strip() for t in redact_raw.split(",") if t.strip())
+    return LLMSettings(
+        model=model,
+        api_base=api_base,
+        timeout_s=_env_float("COACH_TIMEOUT", DEFAULT_TIMEOUT_S),
+        deadline_s=_env_float("COACH_DEADLINE", DEFAULT_DEADLINE_S),
+        temperature=_env_float("COACH_TEMPERATURE", DEFAULT_TEMPERATURE) if os.environ.get("COACH_TEMPERATURE") else DEFAULT_TEMPERATURE,
+        redact_terms=terms,
+    )
+
+
+def llm_settings_from(args: argparse.Namespace) -> LLMSettings | None:
+    return llm_settings(
+        model=getattr(args, "model", None),
+        api_base=getattr(args, "api_base", None),
+        offline=getattr(args, "offline", False),
+        redact=getattr(args, "redact", None),
+    )

@@ -1,0 +1,78 @@
+"""Detectors: how a criterion or red flag is decided from its cues.
+
+Most criteria use the generic ``cues`` detector (coach.matching). A few need more than regular
+expressions: outcome metrics must be real measures (not team sizes or versions), durations must be
+spans of time, and two red flags are defined by what is absent. Those detectors still take their
+vocabulary from the rubric's cues; only the structure lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from coach.matching import CompiledCues, Doc
+from coach.quantities import Quantity, find_quantities
+
+
+@dataclass(slots=True)
+class Facts:
+    """What several detectors share for one story, computed once."""
+
+    doc: Doc
+    quantities: list[Quantity] = field(default_factory=list)
+    results: dict[str, tuple[bool, list[int]]] = field(default_factory=dict)
+
+    def sentences_with(self, *kinds: str) -> set[int]:
+        return {self.doc.seg.sentence_index(q.start) for q in self.quantities if q.kind in kinds}
+
+
+Outcome = tuple[bool, list[int]]
+DetectorFn = Callable[[CompiledCues, Facts], Outcome]
+
+
+def _cues(cues: CompiledCues, facts: Facts) -> Outcome:
+    return cues.met(facts.doc)
+
+
+def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
+    """Met when a sentence both matches the cues (the context) and holds a number of these kinds."""
+
+    def detect(cues: CompiledCues, facts: Facts) -> Outcome:
+        numbered = facts.sentences_with(*kinds)
+        hits = [i for i in cues.sentences(facts.doc) if i in numbered]
+        return len(hits) >= cues.min_sentences, hits
+
+    return detect
+
+
+def _no_metrics(cues: CompiledCues, facts: Facts) -> Outcome:
+    """Raised when nothing that matters is quantified: no measure and no duration anywhere."""
+    quantified = facts.sentences_with("measure", "duration")
+    # A measure only counts in a sentence that is about impact/outcome, not e.g. "we had 3 dashboards".
+    context = set(cues.sentences(facts.doc)) if cues.any is not None else quantified
+    mentions = sorted(quantified & context) + sorted(facts.sentences_with("duration"))
+    return not mentions, []
+
+
+def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
+    """Raised when there is no prevention, no process change and no lesson (platitudes do not count)."""
+    learned = any(facts.results.get(cid, (False, []))[0] for cid in ("learning.prevention", "learning.process"))
+    lesson_hits = cues.sentences(facts.doc)
+    return not (learned or lesson_hits), []
+
+
+DETECTORS: dict[str, DetectorFn] = {
+    "metrics": _with_quantity(("measure",)),
+    "duration": _with_quantity(("duration",)),
+    "no_metrics": _no_metrics,
+    "no_learning": _no_learning,
+}
+
+
+def detect(detector: str, cues: CompiledCues, facts: Facts) -> Outcome:
+    return DETECTORS.get(detector, _cues)(cues, facts)
+
+
+def new_facts(doc: Doc) -> Facts:
+    return Facts(doc=doc, quantities=find_quantities(doc.text))

@@ -1,0 +1,61 @@
+"""Reading a story from a file or stdin, and checking it is something we can score.
+
+Every failure is an :class:`InputError` with one line that says what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from coach.errors import InputError
+
+#: About 20 minutes of speech; longer "stories" are pasted documents, not answers.
+MAX_STORY_CHARS = 50_000
+#: Bytes read from a file before we decide it is too large (no need to read 1 GB to refuse it).
+_MAX_READ_BYTES = MAX_STORY_CHARS * 4 + 4
+
+
+def decode_story(data: bytes, source: str) -> str:
+    """Bytes → text, refusing binary and non-UTF-8 input with a clear message."""
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{source}: looks like a binary file, not text; give a .txt or .md file with the story")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start}); save the file as UTF-8"
+        ) from exc
+
+
+def read_story(path: str | None) -> tuple[str, str]:
+    """(text, source name) from a path, or from stdin when path is None or "-"."""
+    if path in (None, "-"):
+        data = sys.stdin.buffer.read(_MAX_READ_BYTES)
+        source = "<stdin>"
+    else:
+        file = Path(path)
+        source = str(file)
+        try:
+            with file.open("rb") as handle:
+                data = handle.read(_MAX_READ_BYTES)
+        except FileNotFoundError:
+            raise InputError(f"{source}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{source}: is a folder, not a file (use `coach batch` for a folder of stories)") from None
+        except PermissionError:
+            raise InputError(f"{source}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
+    return check_story(decode_story(data, source), source), source
+
+
+def check_story(text: str, source: str = "the story") -> str:
+    if not text.strip():
+        raise InputError(f"{source}: the story is empty; type or paste your answer")
+    if len(text) > MAX_STORY_CHARS:
+        raise InputError(
+            f"{source}: the story is too long ({len(text):,} characters; the limit is {MAX_STORY_CHARS:,}, "
+            "about 20 minutes spoken); trim it to the answer you would give"
+        )
+    return text

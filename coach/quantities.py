@@ -1,0 +1,84 @@
+"""Numbers in a story, and what kind of number each one is.
+
+A careful reader does not count "a team of 5", "Python 3.9" or "at 2:15" as a quantified outcome.
+This module finds number mentions (digits or words) and classifies them:
+
+- ``duration``: a span of time ("75 minutes", "two hours", "half a day", "by the next morning")
+- ``clock``: a time of day or date ("2:15", "3am", "Tuesday", "2023") — sequencing, not a metric
+- ``ignored``: not a measure (versions, team sizes, ordinal steps, model/sku names)
+- ``measure``: anything else numeric — a rate, a percentage, money, a count
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["duration", "clock", "ignored", "measure"]
+
+_WORD_NUMBER = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|thousand|million|billion|a few|several|a couple of|a couple|half an?|an?|a dozen|dozens of|"
+    r"hundreds of|thousands of|millions of)"
+)
+_DIGITS = r"(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|K|M|bn|ms|s|pp)\b|%)?"
+_NUMBER = rf"(?:{_DIGITS}|\b{_WORD_NUMBER}\b(?:[\s-]{_WORD_NUMBER}\b)*)"
+_TIME_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|quarters?|years?|nights?|sprints?)"
+
+DURATION = re.compile(
+    rf"(?:{_NUMBER}[\s-]*(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
+    r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next|following) (?:morning|day|afternoon|evening)\b"
+    r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\bsame day\b"
+    r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b)",
+    re.IGNORECASE,
+)
+CLOCK = re.compile(
+    r"\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?\b|\b\d{1,2}\s?[ap]\.?m\.?(?!\w)|\b(?:19|20)\d{2}\b"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bQ[1-4]\b"
+    r"|\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+# Numbers that are not measures: versions, team/people counts, identifiers, priority/severity names.
+_IGNORED = re.compile(
+    r"\b(?:v|version|python|java|node|k8s|kubernetes|release|build|sprint|rev|step|phase|wave|stage|"
+    r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]*"
+    r"|\b\d+(?:\.\d+){2,}\b"
+    r"|\b(?:team|group|squad) of (?:\d+|" + _WORD_NUMBER + r")\b"
+    r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+(?:person|people|engineers?|developers?|teams?|members?|of us|"
+    r"others?|colleagues?|SREs?|data scientists?|on-?calls?|pods?|replicas?|nodes?|gpus?|cpus?|cores?|"
+    r"steps?|things?|ways?|options?|hypothes[ie]s|reasons?|lessons?|changes?|parts?|times?)\b"
+    r"|\b(?:first|second|third|fourth|fifth)\b"
+    r"|\b(?:one|a|an)\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
+    r"new|single|few|lot|bit|quick|little|couple|line|column|team|model|service|job|change|fix|week|month|night|while)\b"
+    r"|\b(?:a|an|one)\b",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(_NUMBER, re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    start: int
+    end: int
+    kind: Kind
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number mention in ``text``, classified; overlapping mentions keep the most specific kind."""
+    taken: list[tuple[int, int]] = []
+    found: list[Quantity] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    for pattern, kind in ((CLOCK, "clock"), (DURATION, "duration"), (_IGNORED, "ignored"), (_MEASURE, "measure")):
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if end > start and free(start, end):
+                taken.append((start, end))
+                found.append(Quantity(start, end, kind))  # type: ignore[arg-type]
+    found.sort(key=lambda q: q.start)
+    return found

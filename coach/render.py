@@ -1,0 +1,100 @@
+"""Assessment → JSON, a readable text report, or Markdown. No I/O here: callers print."""
+
+from __future__ import annotations
+
+import json
+
+from coach.models import Assessment
+from coach.rubric import Rubric
+
+_MAX_QUOTE = 160
+
+
+def to_json(assessment: Assessment) -> str:
+    """The public JSON contract; deterministic (same assessment → same bytes)."""
+    return json.dumps(assessment.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def mode_line(assessment: Assessment) -> str:
+    if assessment.mode == "llm":
+        return f"mode: llm ({assessment.model}); the score comes from the rubric, the questions from the model"
+    return "mode: offline (rubric only)"
+
+
+def to_text(assessment: Assessment, rubric: Rubric) -> str:
+    a = assessment
+    lines = [
+        f"STAR-L score: {a.overall}/100 — level {a.level} ({a.level_label})   [{rubric.name}]",
+        "  " + "  ".join(f"{c.name} {c.score}" for c in a.components.values()),
+        mode_line(a),
+    ]
+    lines += [f"! {notice}" for notice in a.notices]
+    for component in rubric.components:
+        lines.append("")
+        lines.append(f"{component.name} ({a.components[component.id].score}/100)")
+        for criterion in component.criteria:
+            result = a.criteria[criterion.id]
+            mark = "✓" if result.met else "✗"
+            lines.append(f"  {mark} {criterion.name} [{criterion.id}]")
+            if result.met:
+                lines += [f'      "{_clip(span.text)}"' for span in result.evidence[:2]]
+            else:
+                lines.append(f"      missing: {criterion.description}")
+    flags = [(f, a.red_flags[f.id]) for f in rubric.red_flags if a.red_flags[f.id].raised]
+    lines.append("")
+    lines.append("Red flags: " + ("none" if not flags else ""))
+    for flag, result in flags:
+        lines.append(f"  ⚑ {flag.name} [{flag.id}]: {flag.description}")
+        lines += [f'      "{_clip(span.text)}"' for span in result.evidence[:2]]
+    if a.followups:
+        lines.append("")
+        lines.append("Follow-up questions:")
+        lines += [f"  {i}. {f.question}  ({', '.join(f.targets)})" for i, f in enumerate(a.followups, 1)]
+    if a.feedback:
+        lines += ["", "Coaching:", a.feedback]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
+    a = assessment
+    lines = [
+        f"# STAR-L score: {a.overall}/100 — level {a.level} ({a.level_label})",
+        "",
+        f"*{_md(mode_line(a))}*",
+        "",
+    ]
+    lines += [f"> **Note:** {_md(n)}" for n in a.notices]
+    lines += ["", "| component | score | criteria met |", "|---|---:|---:|"]
+    lines += [f"| {c.name} | {c.score} | {c.met}/{c.total} |" for c in a.components.values()]
+    for component in rubric.components:
+        lines += ["", f"## {component.name}", ""]
+        for criterion in component.criteria:
+            result = a.criteria[criterion.id]
+            box = "x" if result.met else " "
+            lines.append(f"- [{box}] **{criterion.name}** (`{criterion.id}`)")
+            if result.met:
+                lines += [f"  > {_md(_clip(span.text))}" for span in result.evidence[:2]]
+            else:
+                lines.append(f"  missing: {_md(criterion.description)}")
+    lines += ["", "## Red flags", ""]
+    raised = [f for f in rubric.red_flags if a.red_flags[f.id].raised]
+    lines += [f"- **{f.name}** (`{f.id}`): {_md(f.description)}" for f in raised] or ["None."]
+    if a.followups:
+        lines += ["", "## Follow-up questions", ""]
+        lines += [f"{i}. {_md(f.question)}" for i, f in enumerate(a.followups, 1)]
+    if a.feedback:
+        lines += ["", "## Coaching", "", _md(a.feedback)]
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _MAX_QUOTE else flat[: _MAX_QUOTE - 1] + "…"
+
+
+def _md(text: str) -> str:
+    """Neutralise Markdown/HTML in user text so a story cannot inject markup into the report."""
+    out = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "`*_[]|#":
+        out = out.replace(ch, "\\" + ch)
+    return out

@@ -1,0 +1,250 @@
+"""Rubric files: YAML in, a validated, compiled :class:`Rubric` out.
+
+A rubric is data: components, criteria, weights, detection cues, follow-up questions and examples.
+A malformed file fails with a :class:`RubricError` naming the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from coach.errors import RubricError
+from coach.resources import data_dir
+
+DEFAULT_RUBRIC = "star-l"
+
+#: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
+Detector = Literal["cues", "metrics", "duration", "no_metrics", "no_learning"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cues(_Strict):
+    """Regular expressions (case-insensitive) matched sentence by sentence.
+
+    A sentence counts when it matches one of ``any``, one of each list in ``also``, none of
+    ``unless``, and (with ``first_person``) speaks as "I". The criterion is met when at least
+    ``min_sentences`` sentences count.
+    """
+
+    any: list[str] = Field(default_factory=list)
+    also: list[list[str]] = Field(default_factory=list)
+    unless: list[str] = Field(default_factory=list)
+    first_person: bool = False
+    min_sentences: int = Field(default=1, ge=1)
+
+    @field_validator("any", "unless")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            _check_regex(pattern)
+        return patterns
+
+    @field_validator("also")
+    @classmethod
+    def _compiles_nested(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            for pattern in group:
+                _check_regex(pattern)
+        return groups
+
+
+def _check_regex(pattern: str) -> None:
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+
+
+class Examples(_Strict):
+    """Sentences the test suite scores: each ``met`` one alone meets the criterion, no ``missing`` one does."""
+
+    met: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+
+
+class Criterion(_Strict):
+    id: str
+    name: str
+    description: str
+    weight: float = Field(default=1.0, gt=0)
+    detector: Detector = "cues"
+    cues: Cues = Field(default_factory=Cues)
+    followup: str
+    #: When this other criterion is met, the follow-up opens by quoting its evidence (specific, not generic).
+    followup_after: str | None = None
+    examples: Examples = Field(default_factory=Examples)
+
+
+class Component(_Strict):
+    id: str
+    name: str
+    weight: float = Field(gt=0)
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_prefixed(self) -> Component:
+        for criterion in self.criteria:
+            if not criterion.id.startswith(self.id + "."):
+                raise ValueError(f"criterion id {criterion.id!r} must start with {self.id + '.'!r}")
+        return self
+
+
+class RedFlag(_Strict):
+    id: str
+    name: str
+    description: str
+    detector: Detector = "cues"
+    cues: Cues = Field(default_factory=Cues)
+    penalty: float = Field(default=5.0, ge=0, le=100)
+    followup: str
+    examples: Examples = Field(default_factory=Examples)
+
+
+class Level(_Strict):
+    level: int = Field(ge=1, le=5)
+    label: str
+    min_score: int = Field(ge=0, le=100)
+
+
+class Rubric(_Strict):
+    id: str
+    name: str
+    description: str = ""
+    version: int = 1
+    question: str
+    #: Words that mark a story as being about this rubric's topic (for the off-topic notice).
+    topic_cues: list[str] = Field(default_factory=list)
+    topic_notice: str = ""
+    levels: list[Level] = Field(min_length=1)
+    components: list[Component] = Field(min_length=1)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+
+    @field_validator("topic_cues")
+    @classmethod
+    def _topic_compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            _check_regex(pattern)
+        return patterns
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rubric:
+        seen: set[str] = set()
+        criterion_ids = {c.id for c in self.criteria()}
+        for criterion in self.criteria():
+            if criterion.followup_after and criterion.followup_after not in criterion_ids:
+                raise ValueError(f"{criterion.id}: followup_after names unknown criterion {criterion.followup_after!r}")
+        for cid in [c.id for c in self.criteria()] + [f.id for f in self.red_flags]:
+            if cid in seen:
+                raise ValueError(f"id {cid!r} is used twice")
+            seen.add(cid)
+        levels = sorted(self.levels, key=lambda lv: lv.min_score)
+        if levels[0].min_score != 0:
+            raise ValueError("levels: the lowest level must have min_score 0")
+        if [lv.level for lv in levels] != sorted(lv.level for lv in levels):
+            raise ValueError("levels: a higher level must need a higher min_score")
+        return self
+
+    def criteria(self) -> list[Criterion]:
+        return [criterion for component in self.components for criterion in component.criteria]
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for criterion in self.criteria():
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+    def level_for(self, overall: int) -> Level:
+        return max((lv for lv in self.levels if overall >= lv.min_score), key=lambda lv: lv.min_score)
+
+    def ids(self) -> set[str]:
+        return {c.id for c in self.criteria()} | {f.id for f in self.red_flags}
+
+
+def rubrics_dir() -> Path:
+    return data_dir("rubrics")
+
+
+def available_rubrics() -> dict[str, Path]:
+    """Rubric id (file stem) → path, for the shipped rubric files."""
+    return {
+        path.stem: path
+        for path in sorted(rubrics_dir().glob("*.yaml"))
+        if not path.stem.startswith("questions")
+    }
+
+
+def load_rubric(id_or_path: str | Path = DEFAULT_RUBRIC) -> Rubric:
+    """Load a shipped rubric by id, or any rubric file by path."""
+    text = str(id_or_path)
+    known = available_rubrics()
+    if text in known:
+        return _load_cached(str(known[text]))
+    path = Path(text)
+    if path.suffix in {".yaml", ".yml"} or path.exists() or "/" in text:
+        return _load_cached(str(path.resolve()))
+    names = ", ".join(sorted(known)) or "none"
+    raise RubricError(text, f"no such rubric (known: {names}; or give a path to a .yaml file)")
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str) -> Rubric:
+    return parse_rubric_file(Path(path))
+
+
+def parse_rubric_file(path: Path) -> Rubric:
+    source = str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError(source, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise RubricError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise RubricError(source, f"cannot be read ({exc.strerror})") from exc
+    return parse_rubric_text(raw, source)
+
+
+def parse_rubric_text(raw: str, source: str = "<rubric>") -> Rubric:
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RubricError(source, f"{where}invalid YAML: {problem}") from exc
+    if not isinstance(data, dict):
+        raise RubricError(source, "expected a mapping with id, name, question, levels, components")
+    try:
+        return Rubric.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = _field_path(data, error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise RubricError(source, message, field or "(top level)") from exc
+
+
+def _field_path(data: object, loc: tuple[int | str, ...]) -> str:
+    """Turn pydantic's location into a readable path, naming list items by their id where they have one."""
+    parts: list[str] = []
+    node: object = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            item_id = node.get("id") if isinstance(node, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item_id or key}]"]
+            continue
+        parts.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts)

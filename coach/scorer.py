@@ -1,0 +1,190 @@
+"""The deterministic STAR-L scorer: ``score(text, rubric) -> Assessment``.
+
+Pure: no I/O, no clock, no randomness, no network. The same story and rubric give the same
+assessment, byte for byte. Follow-up questions are added by the service layer, not here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from coach.detectors import Facts, detect, new_facts
+from coach.matching import CompiledCues, Doc, compile_any
+from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
+from coach.rubric import Criterion, RedFlag, Rubric
+from coach.segment import Segmented, segment, words
+
+MAX_EVIDENCE = 3
+#: Below this many words an answer is not a story, whatever it says.
+MIN_STORY_WORDS = 25
+#: An answer judged not to be a story scores at most this.
+NOT_A_STORY_CAP = 10
+
+# Narrative markers: a story is told by someone ("I", "we") about things that happened (past tense).
+_PERSON = re.compile(r"(?<![\w'])(?:I|i|we|We|my|My|our|Our|me|us)(?![\w'])")
+_PAST = re.compile(
+    r"\b(?:was|were|had|did|went|got|found|saw|took|made|came|ran|began|started|noticed|realized|"
+    r"decided|asked|told|said|called|[a-z]{3,}ed)\b",
+    re.IGNORECASE,
+)
+_FUNCTION_WORDS = re.compile(r"\b(?:the|a|an|to|of|and|in|on|was|were|is|it|that|for|with|we|i|my|our)\b", re.IGNORECASE)
+_HEADING = re.compile(
+    r"^\s*(?:\*\*|#+\s*)?(situation|context|background|task|role|actions?|what i did|results?|outcome|"
+    r"learnings?|lessons?(?: learned)?|takeaways?)\s*(?:\*\*)?\s*[:\-–—]",
+    re.IGNORECASE,
+)
+_HEADING_COMPONENT = {
+    "situation": "situation", "context": "situation", "background": "situation",
+    "task": "task", "role": "task",
+    "action": "action", "actions": "action", "what i did": "action",
+    "result": "result", "results": "result", "outcome": "result",
+    "learning": "learning", "learnings": "learning", "lesson": "learning", "lessons": "learning",
+    "lessons learned": "learning", "lesson learned": "learning", "takeaway": "learning", "takeaways": "learning",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
+    flags: tuple[tuple[RedFlag, CompiledCues], ...]
+    topic: re.Pattern[str] | None
+
+
+_COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
+
+
+def _compiled(rubric: Rubric) -> _Compiled:
+    cached = _COMPILED.get(id(rubric))
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    compiled = _Compiled(
+        criteria=tuple(
+            (criterion, component.id, CompiledCues.of(criterion.cues))
+            for component in rubric.components
+            for criterion in component.criteria
+        ),
+        flags=tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags),
+        topic=compile_any(tuple(rubric.topic_cues)),
+    )
+    _COMPILED[id(rubric)] = (rubric, compiled)
+    return compiled
+
+
+def score(text: str, rubric: Rubric) -> Assessment:
+    compiled = _compiled(rubric)
+    doc = Doc(segment(text))
+    facts = new_facts(doc)
+    word_count = len(words(text))
+
+    criteria: dict[str, CriterionResult] = {}
+    for criterion, component_id, cues in compiled.criteria:
+        met, hits = detect(criterion.detector, cues, facts)
+        facts.results[criterion.id] = (met, hits)
+        criteria[criterion.id] = CriterionResult(
+            met=met,
+            evidence=_evidence(doc.seg, hits) if met else [],
+            component=component_id,
+            name=criterion.name,
+        )
+
+    red_flags: dict[str, RedFlagResult] = {}
+    for flag, cues in compiled.flags:
+        raised, hits = detect(flag.detector, cues, facts)
+        red_flags[flag.id] = RedFlagResult(
+            raised=raised, evidence=_evidence(doc.seg, hits) if raised else [], name=flag.name
+        )
+
+    components = _component_scores(rubric, criteria)
+    raw = sum(c.weight * components[c.id].score for c in rubric.components) / sum(c.weight for c in rubric.components)
+    penalty = sum(flag.penalty for flag in rubric.red_flags if red_flags[flag.id].raised)
+    overall = max(0.0, min(100.0, raw - penalty))
+
+    notices: list[str] = []
+    is_story = _is_story(text, word_count)
+    if not is_story:
+        overall = min(overall * 0.1, NOT_A_STORY_CAP)
+        notices.append(
+            "This does not read as a story: tell what happened, what you did and how it ended, "
+            "in full sentences (a few paragraphs, about 2 minutes spoken)."
+        )
+    on_topic = is_story and _on_topic(doc, compiled.topic)
+    if is_story and not on_topic and rubric.topic_notice:
+        notices.append(rubric.topic_notice)
+
+    overall_int = int(round(overall))
+    level = rubric.level_for(overall_int)
+    return Assessment(
+        rubric=rubric.id,
+        overall=overall_int,
+        level=level.level,
+        level_label=level.label,
+        components=components,
+        criteria=criteria,
+        red_flags=red_flags,
+        notices=notices,
+        is_story=is_story,
+        on_topic=on_topic,
+        word_count=word_count,
+        segments=_attribute(doc.seg, criteria),
+    )
+
+
+def _evidence(seg: Segmented, hits: list[int]) -> list[Span]:
+    spans = []
+    for index in hits[:MAX_EVIDENCE]:
+        sentence = seg.sentences[index]
+        spans.append(Span(text=seg.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end))
+    return spans
+
+
+def _component_scores(rubric: Rubric, criteria: dict[str, CriterionResult]) -> dict[str, ComponentResult]:
+    out: dict[str, ComponentResult] = {}
+    for component in rubric.components:
+        total = sum(c.weight for c in component.criteria)
+        got = sum(c.weight for c in component.criteria if criteria[c.id].met)
+        out[component.id] = ComponentResult(
+            score=int(round(100 * got / total)),
+            name=component.name,
+            met=sum(1 for c in component.criteria if criteria[c.id].met),
+            total=len(component.criteria),
+        )
+    return out
+
+
+def _is_story(text: str, word_count: int) -> bool:
+    if word_count < MIN_STORY_WORDS:
+        return False
+    function_share = len(_FUNCTION_WORDS.findall(text)) / word_count
+    told_by_someone = len(_PERSON.findall(text)) >= 2
+    past_events = len(_PAST.findall(text)) >= 2
+    return function_share >= 0.12 and told_by_someone and past_events
+
+
+def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
+    if topic is None:
+        return True
+    return len(doc.sentences_matching(topic)) >= 2
+
+
+def _attribute(seg: Segmented, criteria: dict[str, CriterionResult]) -> list[Segment]:
+    """Each sentence's STAR-L component: an explicit heading wins, else the component with most evidence there."""
+    votes: list[dict[str, int]] = [{} for _ in seg.sentences]
+    starts = {s.start: i for i, s in enumerate(seg.sentences)}
+    for result in criteria.values():
+        for span in result.evidence:
+            index = starts.get(span.start)
+            if index is not None:
+                votes[index][result.component] = votes[index].get(result.component, 0) + 1
+    out: list[Segment] = []
+    heading: str | None = None
+    for index, sentence in enumerate(seg.sentences):
+        text = seg.text[sentence.start : sentence.end]
+        m = _HEADING.match(text)
+        if m:
+            heading = _HEADING_COMPONENT.get(m.group(1).lower())
+        component = heading
+        if component is None and votes[index]:
+            component = max(votes[index].items(), key=lambda kv: kv[1])[0]
+        out.append(Segment(start=sentence.start, end=sentence.end, text=text, component=component))
+    return out

@@ -1,0 +1,67 @@
+"""The service layer: ``evaluate(story, rubric, interviewer)`` — score, then ask follow-ups.
+
+The score always comes from the deterministic scorer. An interviewer (an LLM, or a fake in tests)
+only adds follow-up questions and coaching prose; when it fails, the rubric's own follow-ups stand
+in and a notice says why, in plain words.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from coach.errors import LLMError
+from coach.followups import offline_followups
+from coach.inputs import check_story
+from coach.models import Assessment, FollowUp
+from coach.rubric import Rubric
+from coach.scorer import score
+
+
+class InterviewerReply(BaseModel):
+    followups: list[FollowUp] = Field(default_factory=list)
+    feedback: str | None = None
+
+
+class Interviewer(Protocol):
+    """Something that asks follow-up questions about a scored story (coach.llm's LiteLLM client, a fake)."""
+
+    #: Shown to the user as the mode that answered, e.g. "ollama/llama3.1".
+    name: str
+
+    def ask(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> InterviewerReply: ...
+
+
+def evaluate(
+    story: str,
+    rubric: Rubric,
+    interviewer: Interviewer | None = None,
+    question: str | None = None,
+    notices: list[str] | None = None,
+) -> Assessment:
+    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story."""
+    check_story(story)
+    assessment = score(story, rubric)
+    assessment.notices.extend(notices or [])
+    offline = offline_followups(assessment, rubric)
+    if interviewer is None or not assessment.is_story:
+        assessment.followups = offline
+        return assessment
+    try:
+        reply = interviewer.ask(
+            story=story, question=question or rubric.question, assessment=assessment, rubric=rubric
+        )
+    except LLMError as exc:
+        assessment.followups = offline
+        assessment.notices.append(f"{exc} — these questions come from the rubric.")
+        return assessment
+    if not reply.followups:
+        assessment.followups = offline
+        assessment.notices.append("The model asked no usable question; these questions come from the rubric.")
+        return assessment
+    assessment.followups = reply.followups
+    assessment.feedback = reply.feedback
+    assessment.mode = "llm"
+    assessment.model = interviewer.name
+    return assessment
