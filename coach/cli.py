@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from coach.errors import CoachError
 
@@ -16,8 +17,15 @@ from coach.errors import CoachError
 COMMANDS = ("score", "batch", "transcribe", "serve", "rubrics")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (with a pointer to --help), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="coach",
         description="STAR-L Coach: score behavioral interview stories offline, optionally interviewed by an LLM.",
     )

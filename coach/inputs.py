@@ -47,6 +47,13 @@ def read_story(path: str | None) -> tuple[str, str]:
             raise InputError(f"{source}: permission denied") from None
         except OSError as exc:
             raise InputError(f"{source}: cannot be read ({exc.strerror})") from exc
+    if len(data) >= _MAX_READ_BYTES and b"\x00" not in data[:8192]:
+        # At most 4 bytes a character: this many bytes is over the limit, and the read may have cut a
+        # character in half, so decoding would wrongly report invalid UTF-8.
+        raise InputError(
+            f"{source}: the story is too long (more than {MAX_STORY_CHARS:,} characters, about 20 minutes "
+            "spoken); trim it to the answer you would give"
+        )
     return check_story(decode_story(data, source), source), source
 
 
