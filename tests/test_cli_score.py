@@ -10,18 +10,10 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
+from contract_ids import COMPONENTS, CRITERIA, LEVEL_LABELS, RED_FLAGS
 from core_stories import STRONG
 
-CRITERIA = [
-    "situation.context", "situation.impact", "situation.severity",
-    "task.role", "task.responsibility", "task.stakeholders",
-    "action.timeline", "action.technical_steps", "action.ownership", "action.communication",
-    "result.resolution", "result.metrics", "result.duration",
-    "learning.prevention", "learning.process",
-]
-RED_FLAGS = ["red_flag.lone_hero", "red_flag.blame", "red_flag.no_metrics", "red_flag.no_learning"]
-COMPONENTS = ["situation", "task", "action", "result", "learning"]
-LABELS = {"unacceptable", "weak", "adequate", "strong", "outstanding"}
+LABELS = set(LEVEL_LABELS)
 
 pytestmark = pytest.mark.usefixtures("no_model_env")
 
