@@ -46,6 +46,23 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
     return detect
 
 
+def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
+    """An ordered account: sequencing markers or clock times around the steps, or a run of several steps.
+
+    ``any`` finds markers ("first", "then", "at 2:15"), ``steps`` the action verbs. Either enough marked
+    sentences with a couple of steps, or — for plain narration with no markers — many steps in order.
+    """
+    doc = facts.doc
+    markers = cues.sentences(doc)
+    steps = doc.matches(cues.steps)
+    step_sentences = sorted({doc.seg.sentence_index(start) for start, _ in steps})
+    marked_steps = len(markers) >= cues.min_sentences and len(steps) >= 2
+    some_marks = len(markers) >= 1 and len(steps) >= cues.min_matches - 1
+    narrated = len(steps) >= cues.min_matches + 1 and len(step_sentences) >= 2
+    met = marked_steps or some_marks or narrated
+    return met, sorted(set(markers) | set(step_sentences))
+
+
 def _no_metrics(cues: CompiledCues, facts: Facts) -> Outcome:
     """Raised when nothing that matters is quantified: no measure and no duration anywhere."""
     quantified = facts.sentences_with("measure", "duration")
@@ -63,6 +80,7 @@ def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 DETECTORS: dict[str, DetectorFn] = {
+    "timeline": _timeline,
     "metrics": _with_quantity(("measure",)),
     "duration": _with_quantity(("duration",)),
     "no_metrics": _no_metrics,

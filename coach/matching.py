@@ -70,8 +70,11 @@ class CompiledCues:
     any: re.Pattern[str] | None
     also: tuple[re.Pattern[str] | None, ...]
     unless: re.Pattern[str] | None
+    steps: re.Pattern[str] | None
     first_person: bool
+    window: int
     min_sentences: int
+    min_matches: int
 
     @classmethod
     def of(cls, cues: Cues) -> CompiledCues:
@@ -79,32 +82,42 @@ class CompiledCues:
             any=compile_any(tuple(cues.any)),
             also=tuple(compile_any(tuple(group)) for group in cues.also),
             unless=compile_any(tuple(cues.unless)),
+            steps=compile_any(tuple(cues.steps)),
             first_person=cues.first_person,
+            window=cues.window,
             min_sentences=cues.min_sentences,
+            min_matches=cues.min_matches,
         )
 
-    def sentences(self, doc: Doc) -> list[int]:
-        """Indices of the sentences that satisfy these cues, in story order."""
+    def matches(self, doc: Doc) -> list[tuple[int, int]]:
+        """(sentence index, offset) of every match of ``any`` that satisfies the other conditions."""
         if self.any is None:
             return []
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
-        hits: list[int] = []
-        seen: set[int] = set()
+        found: list[tuple[int, int]] = []
         for start, _ in doc.matches(self.any):
             index = doc.seg.sentence_index(start)
-            if index in seen:
-                continue
             if first_person is not None and index not in first_person:
                 continue
-            if any(index not in group for group in also_sets):
+            if any(not _near(index, group, self.window) for group in also_sets):
                 continue
             if doc.in_same_clause(start, self.unless):
                 continue
-            seen.add(index)
-            hits.append(index)
-        return hits
+            found.append((index, start))
+        return found
+
+    def sentences(self, doc: Doc) -> list[int]:
+        """Indices of the sentences that satisfy these cues, in story order."""
+        return list(dict.fromkeys(index for index, _ in self.matches(doc)))
 
     def met(self, doc: Doc) -> tuple[bool, list[int]]:
-        hits = self.sentences(doc)
-        return len(hits) >= self.min_sentences, hits
+        found = self.matches(doc)
+        hits = list(dict.fromkeys(index for index, _ in found))
+        return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
+
+
+def _near(index: int, sentences: frozenset[int], window: int) -> bool:
+    if window == 0:
+        return index in sentences
+    return any(abs(index - other) <= window for other in sentences)

@@ -20,7 +20,7 @@ from coach.resources import data_dir
 DEFAULT_RUBRIC = "star-l"
 
 #: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
-Detector = Literal["cues", "metrics", "duration", "no_metrics", "no_learning"]
+Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning"]
 
 
 class _Strict(BaseModel):
@@ -30,18 +30,23 @@ class _Strict(BaseModel):
 class Cues(_Strict):
     """Regular expressions (case-insensitive) matched sentence by sentence.
 
-    A sentence counts when it matches one of ``any``, one of each list in ``also``, none of
-    ``unless``, and (with ``first_person``) speaks as "I". The criterion is met when at least
-    ``min_sentences`` sentences count.
+    A match of ``any`` counts when its sentence (or one within ``window`` sentences of it) also
+    matches one of each list in ``also``, its clause matches none of ``unless``, and (with
+    ``first_person``) its sentence speaks as "I". The criterion is met when at least
+    ``min_sentences`` sentences and ``min_matches`` matches count. ``steps`` is extra vocabulary
+    for the timeline detector (the action verbs whose order makes an account).
     """
 
     any: list[str] = Field(default_factory=list)
     also: list[list[str]] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
     first_person: bool = False
+    window: int = Field(default=0, ge=0)
     min_sentences: int = Field(default=1, ge=1)
+    min_matches: int = Field(default=1, ge=1)
 
-    @field_validator("any", "unless")
+    @field_validator("any", "unless", "steps")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
