@@ -64,12 +64,11 @@ def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 def _no_metrics(cues: CompiledCues, facts: Facts) -> Outcome:
-    """Raised when nothing that matters is quantified: no measure and no duration anywhere."""
-    quantified = facts.sentences_with("measure", "duration")
-    # A measure only counts in a sentence that is about impact/outcome, not e.g. "we had 3 dashboards".
-    context = set(cues.sentences(facts.doc)) if cues.any is not None else quantified
-    mentions = sorted(quantified & context) + sorted(facts.sentences_with("duration"))
-    return not mentions, []
+    """Raised when nothing that matters is quantified: no outcome metric, no resolution time, and no
+    measure of impact (a number in a sentence about users, money, rates, errors… — the cues)."""
+    quantified_outcome = any(facts.results.get(cid, (False, []))[0] for cid in ("result.metrics", "result.duration"))
+    impact = facts.sentences_with("measure") & set(cues.sentences(facts.doc))
+    return not (quantified_outcome or impact), []
 
 
 def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
