@@ -15,6 +15,8 @@ from coach.rubric import Cues
 from coach.segment import Segmented
 
 _FLAGS = re.IGNORECASE
+#: ``late`` cues count only after this share of the story (outcomes come after the situation).
+LATE_FROM = 0.4
 # "I" as a word, written upper- or lower-case in transcripts, but not "i.e."; "my"/"me" too.
 FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
 
@@ -68,6 +70,7 @@ class Doc:
 @dataclass(frozen=True, slots=True)
 class CompiledCues:
     any: re.Pattern[str] | None
+    late: re.Pattern[str] | None
     also: tuple[re.Pattern[str] | None, ...]
     unless: re.Pattern[str] | None
     steps: re.Pattern[str] | None
@@ -80,6 +83,7 @@ class CompiledCues:
     def of(cls, cues: Cues) -> CompiledCues:
         return cls(
             any=compile_any(tuple(cues.any)),
+            late=compile_any(tuple(cues.late)),
             also=tuple(compile_any(tuple(group)) for group in cues.also),
             unless=compile_any(tuple(cues.unless)),
             steps=compile_any(tuple(cues.steps)),
@@ -91,12 +95,15 @@ class CompiledCues:
 
     def matches(self, doc: Doc) -> list[tuple[int, int]]:
         """(sentence index, offset) of every match of ``any`` that satisfies the other conditions."""
-        if self.any is None:
+        if self.any is None and self.late is None:
             return []
+        late_from = int(len(doc.text) * LATE_FROM)
+        candidates = doc.matches(self.any) + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        candidates.sort()
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
         found: list[tuple[int, int]] = []
-        for start, _ in doc.matches(self.any):
+        for start, _ in candidates:
             index = doc.seg.sentence_index(start)
             if first_person is not None and index not in first_person:
                 continue

@@ -33,11 +33,14 @@ class Cues(_Strict):
     A match of ``any`` counts when its sentence (or one within ``window`` sentences of it) also
     matches one of each list in ``also``, its clause matches none of ``unless``, and (with
     ``first_person``) its sentence speaks as "I". The criterion is met when at least
-    ``min_sentences`` sentences and ``min_matches`` matches count. ``steps`` is extra vocabulary
-    for the timeline detector (the action verbs whose order makes an account).
+    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` patterns count like
+    ``any`` but only past the first ``LATE_FROM`` share of the story, where outcomes are told (so
+    "dropped by 40%" is an outcome there and an impact in the opening). ``steps`` is extra
+    vocabulary for the timeline detector (the action verbs whose order makes an account).
     """
 
     any: list[str] = Field(default_factory=list)
+    late: list[str] = Field(default_factory=list)
     also: list[list[str]] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
@@ -46,7 +49,7 @@ class Cues(_Strict):
     min_sentences: int = Field(default=1, ge=1)
     min_matches: int = Field(default=1, ge=1)
 
-    @field_validator("any", "unless", "steps")
+    @field_validator("any", "late", "unless", "steps")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
