@@ -117,6 +117,14 @@ class RedFlag(_Strict):
     examples: Examples = Field(default_factory=Examples)
 
 
+class Cap(_Strict):
+    """A ceiling on the overall score when all of ``missing`` are missing (e.g. "we" with no "I")."""
+
+    missing: list[str] = Field(min_length=1)
+    max_overall: int = Field(ge=0, le=100)
+    notice: str
+
+
 class Level(_Strict):
     level: int = Field(ge=1, le=5)
     label: str
@@ -135,6 +143,7 @@ class Rubric(_Strict):
     levels: list[Level] = Field(min_length=1)
     components: list[Component] = Field(min_length=1)
     red_flags: list[RedFlag] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
 
     @field_validator("topic_cues")
     @classmethod
@@ -150,6 +159,10 @@ class Rubric(_Strict):
         for criterion in self.criteria():
             if criterion.followup_after and criterion.followup_after not in criterion_ids:
                 raise ValueError(f"{criterion.id}: followup_after names unknown criterion {criterion.followup_after!r}")
+        for index, cap in enumerate(self.caps):
+            unknown = [cid for cid in cap.missing if cid not in criterion_ids]
+            if unknown:
+                raise ValueError(f"caps[{index}]: unknown criterion {unknown[0]!r}")
         for cid in [c.id for c in self.criteria()] + [f.id for f in self.red_flags]:
             if cid in seen:
                 raise ValueError(f"id {cid!r} is used twice")
