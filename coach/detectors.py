@@ -36,11 +36,19 @@ def _cues(cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
-    """Met when a sentence both matches the cues (the context) and holds a number of these kinds."""
+    """Met when a sentence matches the cues (the context) and holds a number of these kinds whose
+    own clause matches none of ``unless`` ("an alert that fires 30 days out" is not a duration)."""
 
     def detect(cues: CompiledCues, facts: Facts) -> Outcome:
-        numbered = facts.sentences_with(*kinds)
-        hits = [i for i in cues.sentences(facts.doc) if i in numbered]
+        doc = facts.doc
+        context = {index for index, _ in cues.matches(doc, apply_unless=False)}
+        hits: list[int] = []
+        for quantity in facts.quantities:
+            if quantity.kind not in kinds:
+                continue
+            index = doc.seg.sentence_index(quantity.start)
+            if index in context and index not in hits and not doc.in_same_clause(quantity.start, cues.unless):
+                hits.append(index)
         return len(hits) >= cues.min_sentences, hits
 
     return detect

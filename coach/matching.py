@@ -93,8 +93,12 @@ class CompiledCues:
             min_matches=cues.min_matches,
         )
 
-    def matches(self, doc: Doc) -> list[tuple[int, int]]:
-        """(sentence index, offset) of every match of ``any`` that satisfies the other conditions."""
+    def matches(self, doc: Doc, apply_unless: bool = True) -> list[tuple[int, int]]:
+        """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
+
+        ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
+        negative cues apply to another part of the sentence (e.g. around a number).
+        """
         if self.any is None and self.late is None:
             return []
         late_from = int(len(doc.text) * LATE_FROM)
@@ -109,7 +113,7 @@ class CompiledCues:
                 continue
             if any(not _near(index, group, self.window) for group in also_sets):
                 continue
-            if doc.in_same_clause(start, self.unless):
+            if apply_unless and doc.in_same_clause(start, self.unless):
                 continue
             found.append((index, start))
         return found
