@@ -36,23 +36,47 @@ def _cues(cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
-    """Met when a sentence both matches the cues (the context) and holds a number of these kinds."""
+    """Met when a sentence matches the cues (the context) and holds a number of these kinds whose
+    own clause matches none of ``unless`` ("an alert that fires 30 days out" is not a duration)."""
 
     def detect(cues: CompiledCues, facts: Facts) -> Outcome:
-        numbered = facts.sentences_with(*kinds)
-        hits = [i for i in cues.sentences(facts.doc) if i in numbered]
+        doc = facts.doc
+        context = {index for index, _ in cues.matches(doc, apply_unless=False)}
+        hits: list[int] = []
+        for quantity in facts.quantities:
+            if quantity.kind not in kinds:
+                continue
+            index = doc.seg.sentence_index(quantity.start)
+            if index in context and index not in hits and not doc.in_same_clause(quantity.start, cues.unless):
+                hits.append(index)
         return len(hits) >= cues.min_sentences, hits
 
     return detect
 
 
+def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
+    """An ordered account: sequencing markers or clock times around the steps, or a run of several steps.
+
+    ``any`` finds markers ("first", "then", "at 2:15"), ``steps`` the action verbs. Either enough marked
+    sentences with a couple of steps, or — for plain narration with no markers — many steps in order.
+    """
+    doc = facts.doc
+    markers = cues.sentences(doc)
+    steps = doc.matches(cues.steps)
+    step_sentences = sorted({doc.seg.sentence_index(start) for start, _ in steps})
+    marked_steps = len(markers) >= cues.min_sentences and len(steps) >= 2
+    some_marks = len(markers) >= 1 and len(steps) >= cues.min_matches - 1
+    narrated = len(steps) >= cues.min_matches + 1 and len(step_sentences) >= 2
+    met = marked_steps or some_marks or narrated
+    return met, sorted(set(markers) | set(step_sentences))
+
+
 def _no_metrics(cues: CompiledCues, facts: Facts) -> Outcome:
-    """Raised when nothing that matters is quantified: no measure and no duration anywhere."""
-    quantified = facts.sentences_with("measure", "duration")
-    # A measure only counts in a sentence that is about impact/outcome, not e.g. "we had 3 dashboards".
-    context = set(cues.sentences(facts.doc)) if cues.any is not None else quantified
-    mentions = sorted(quantified & context) + sorted(facts.sentences_with("duration"))
-    return not mentions, []
+    """Raised when nothing that matters is quantified: no outcome metric, no resolution time, and no
+    measure of impact (a number in a sentence about users, money, rates, errors… — the cues)."""
+    quantified_outcome = any(facts.results.get(cid, (False, []))[0] for cid in ("result.metrics", "result.duration"))
+    impact = facts.sentences_with("measure") & set(cues.sentences(facts.doc))
+    return not (quantified_outcome or impact), []
 
 
 def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
@@ -63,6 +87,7 @@ def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 DETECTORS: dict[str, DetectorFn] = {
+    "timeline": _timeline,
     "metrics": _with_quantity(("measure",)),
     "duration": _with_quantity(("duration",)),
     "no_metrics": _no_metrics,

@@ -15,6 +15,8 @@ from coach.rubric import Cues
 from coach.segment import Segmented
 
 _FLAGS = re.IGNORECASE
+#: ``late`` cues count only after this share of the story (outcomes come after the situation).
+LATE_FROM = 0.4
 # "I" as a word, written upper- or lower-case in transcripts, but not "i.e."; "my"/"me" too.
 FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
 
@@ -68,43 +70,65 @@ class Doc:
 @dataclass(frozen=True, slots=True)
 class CompiledCues:
     any: re.Pattern[str] | None
+    late: re.Pattern[str] | None
     also: tuple[re.Pattern[str] | None, ...]
     unless: re.Pattern[str] | None
+    steps: re.Pattern[str] | None
     first_person: bool
+    window: int
     min_sentences: int
+    min_matches: int
 
     @classmethod
     def of(cls, cues: Cues) -> CompiledCues:
         return cls(
             any=compile_any(tuple(cues.any)),
+            late=compile_any(tuple(cues.late)),
             also=tuple(compile_any(tuple(group)) for group in cues.also),
             unless=compile_any(tuple(cues.unless)),
+            steps=compile_any(tuple(cues.steps)),
             first_person=cues.first_person,
+            window=cues.window,
             min_sentences=cues.min_sentences,
+            min_matches=cues.min_matches,
         )
+
+    def matches(self, doc: Doc, apply_unless: bool = True) -> list[tuple[int, int]]:
+        """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
+
+        ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
+        negative cues apply to another part of the sentence (e.g. around a number).
+        """
+        if self.any is None and self.late is None:
+            return []
+        late_from = int(len(doc.text) * LATE_FROM)
+        candidates = doc.matches(self.any) + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        candidates.sort()
+        first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
+        also_sets = [doc.sentences_matching(group) for group in self.also]
+        found: list[tuple[int, int]] = []
+        for start, _ in candidates:
+            index = doc.seg.sentence_index(start)
+            if first_person is not None and index not in first_person:
+                continue
+            if any(not _near(index, group, self.window) for group in also_sets):
+                continue
+            if apply_unless and doc.in_same_clause(start, self.unless):
+                continue
+            found.append((index, start))
+        return found
 
     def sentences(self, doc: Doc) -> list[int]:
         """Indices of the sentences that satisfy these cues, in story order."""
-        if self.any is None:
-            return []
-        first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
-        also_sets = [doc.sentences_matching(group) for group in self.also]
-        hits: list[int] = []
-        seen: set[int] = set()
-        for start, _ in doc.matches(self.any):
-            index = doc.seg.sentence_index(start)
-            if index in seen:
-                continue
-            if first_person is not None and index not in first_person:
-                continue
-            if any(index not in group for group in also_sets):
-                continue
-            if doc.in_same_clause(start, self.unless):
-                continue
-            seen.add(index)
-            hits.append(index)
-        return hits
+        return list(dict.fromkeys(index for index, _ in self.matches(doc)))
 
     def met(self, doc: Doc) -> tuple[bool, list[int]]:
-        hits = self.sentences(doc)
-        return len(hits) >= self.min_sentences, hits
+        found = self.matches(doc)
+        hits = list(dict.fromkeys(index for index, _ in found))
+        return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
+
+
+def _near(index: int, sentences: frozenset[int], window: int) -> bool:
+    if window == 0:
+        return index in sentences
+    return any(abs(index - other) <= window for other in sentences)

@@ -29,8 +29,8 @@ _TIME_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|month
 
 DURATION = re.compile(
     rf"(?:{_NUMBER}[\s-]*(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
-    r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next|following) (?:morning|day|afternoon|evening)\b"
-    r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\bsame day\b"
+    r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next |following )?(?:morning|day|afternoon|evening)\b|\bby (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?: (?:morning|afternoon|evening|night))?\b"
+    r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\b(?:the )?same (?:day|afternoon|morning|evening|night)\b"
     r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b)",
     re.IGNORECASE,
 )
@@ -39,6 +39,11 @@ CLOCK = re.compile(
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bQ[1-4]\b"
     r"|\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+# "One week customers started complaining": a point in time, not a span.
+_TIME_REFERENCE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b",
     re.IGNORECASE,
 )
 # Numbers that are not measures: versions, team/people counts, identifiers, priority/severity names.
@@ -74,7 +79,7 @@ def find_quantities(text: str) -> list[Quantity]:
     def free(start: int, end: int) -> bool:
         return all(end <= a or start >= b for a, b in taken)
 
-    for pattern, kind in ((CLOCK, "clock"), (DURATION, "duration"), (_IGNORED, "ignored"), (_MEASURE, "measure")):
+    for pattern, kind in ((_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"), (_IGNORED, "ignored"), (_MEASURE, "measure")):
         for m in pattern.finditer(text):
             start, end = m.span()
             if end > start and free(start, end):

@@ -20,7 +20,7 @@ from coach.resources import data_dir
 DEFAULT_RUBRIC = "star-l"
 
 #: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
-Detector = Literal["cues", "metrics", "duration", "no_metrics", "no_learning"]
+Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning"]
 
 
 class _Strict(BaseModel):
@@ -30,18 +30,26 @@ class _Strict(BaseModel):
 class Cues(_Strict):
     """Regular expressions (case-insensitive) matched sentence by sentence.
 
-    A sentence counts when it matches one of ``any``, one of each list in ``also``, none of
-    ``unless``, and (with ``first_person``) speaks as "I". The criterion is met when at least
-    ``min_sentences`` sentences count.
+    A match of ``any`` counts when its sentence (or one within ``window`` sentences of it) also
+    matches one of each list in ``also``, its clause matches none of ``unless``, and (with
+    ``first_person``) its sentence speaks as "I". The criterion is met when at least
+    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` patterns count like
+    ``any`` but only past the first ``LATE_FROM`` share of the story, where outcomes are told (so
+    "dropped by 40%" is an outcome there and an impact in the opening). ``steps`` is extra
+    vocabulary for the timeline detector (the action verbs whose order makes an account).
     """
 
     any: list[str] = Field(default_factory=list)
+    late: list[str] = Field(default_factory=list)
     also: list[list[str]] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
     first_person: bool = False
+    window: int = Field(default=0, ge=0)
     min_sentences: int = Field(default=1, ge=1)
+    min_matches: int = Field(default=1, ge=1)
 
-    @field_validator("any", "unless")
+    @field_validator("any", "late", "unless", "steps")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -109,6 +117,14 @@ class RedFlag(_Strict):
     examples: Examples = Field(default_factory=Examples)
 
 
+class Cap(_Strict):
+    """A ceiling on the overall score when all of ``missing`` are missing (e.g. "we" with no "I")."""
+
+    missing: list[str] = Field(min_length=1)
+    max_overall: int = Field(ge=0, le=100)
+    notice: str
+
+
 class Level(_Strict):
     level: int = Field(ge=1, le=5)
     label: str
@@ -127,6 +143,7 @@ class Rubric(_Strict):
     levels: list[Level] = Field(min_length=1)
     components: list[Component] = Field(min_length=1)
     red_flags: list[RedFlag] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
 
     @field_validator("topic_cues")
     @classmethod
@@ -142,6 +159,10 @@ class Rubric(_Strict):
         for criterion in self.criteria():
             if criterion.followup_after and criterion.followup_after not in criterion_ids:
                 raise ValueError(f"{criterion.id}: followup_after names unknown criterion {criterion.followup_after!r}")
+        for index, cap in enumerate(self.caps):
+            unknown = [cid for cid in cap.missing if cid not in criterion_ids]
+            if unknown:
+                raise ValueError(f"caps[{index}]: unknown criterion {unknown[0]!r}")
         for cid in [c.id for c in self.criteria()] + [f.id for f in self.red_flags]:
             if cid in seen:
                 raise ValueError(f"id {cid!r} is used twice")

@@ -101,6 +101,10 @@ def score(text: str, rubric: Rubric) -> Assessment:
     overall = max(0.0, min(100.0, raw - penalty))
 
     notices: list[str] = []
+    for cap in rubric.caps:
+        if overall > cap.max_overall and all(not criteria[cid].met for cid in cap.missing):
+            overall = float(cap.max_overall)
+            notices.append(cap.notice)
     is_story = _is_story(text, word_count)
     if not is_story:
         overall = min(overall * 0.1, NOT_A_STORY_CAP)
