@@ -31,12 +31,14 @@ team and we worked hard on it for a while. Eventually things got better and ever
 how it went. It was a good learning experience overall and I think we all grew from it.
 """
 
-# Impact stated only at the very end, in the result.
+# Impact stated only at the very end, in the last sentence of the result.
 IMPACT_AT_END = """\
-I was on call for the recommendation service when the model started returning the same items for everyone. \
-First I checked the logs and found the embedding job had failed overnight. Then I reran the job and \
-redeployed the index, and after that the recommendations were personalised again. \
-By then about 40,000 customers had seen generic recommendations and the support team had logged 300 tickets.
+I was the on-call engineer for the recommendation service when an alert fired: the model was returning \
+the same ten items for everyone. First I checked the logs and found that the nightly embedding job had \
+failed on an out-of-memory error. Then I reran the job on a larger node and redeployed the index, and \
+after that the recommendations were personalised again. Afterwards I added an alert on the embedding \
+job's success. By then about 40,000 customers had seen generic recommendations and the support team \
+had logged 300 tickets.
 """
 
 # Sections out of order: learning first, then result, then action, then situation.
@@ -99,3 +101,60 @@ _RAMBLE_UNIT = (
     "it in meetings and over lunch, and we kind of looked at it from different angles for a while. "
 )
 RAMBLING = _RAMBLE_UNIT * 12
+
+# Complete but short: every component in a few sentences.
+SHORT_COMPLETE = """\
+I was on call for our payments fraud model when I was paged at 1 a.m.: it was declining 30% of card \
+payments and customers could not check out. My job was to stop the declines fast. First I checked the \
+model dashboards and found a feature had gone null after a pipeline release, then I rolled the release \
+back and posted updates to the payments team every 20 minutes. The decline rate went back to its 2% \
+baseline within 50 minutes. Afterwards I added a null-rate alert on that feature, and we wrote a \
+runbook for rolling back feature releases.
+"""
+
+# Long and incident-flavoured, but vague: no role, no numbers, no concrete steps, no learning.
+LONG_RAMBLING_INCIDENT = (
+    "So this was a while back and there was an issue with one of the models in production, I think it "
+    "was the ranking one or maybe the one next to it, and things were kind of off for a bit. "
+    "People were talking about it in different channels and there was a lot going on that quarter, "
+    "with the reorg and new people joining and priorities shifting around all the time. "
+    "We looked at it from a lot of angles and had many conversations about what it might be, and "
+    "everyone had a theory, and some of the theories were pretty interesting honestly. "
+) * 6 + (
+    "Eventually it sort of went away and things were fine again, and the team moved on to other work, "
+    "and overall I think it went okay considering everything that was happening at the time."
+)
+
+# The only numbers are a team size, a language version and a software version: none is an outcome.
+NUMBERS_NOT_OUTCOMES = """\
+I was the on-call engineer for the search ranking model at a travel company when it broke after a \
+library upgrade and customers started seeing irrelevant hotels. A team of 5 engineers was pulled in. \
+First I checked the logs and found the upgrade to version 2.3 of our feature library had changed a \
+default. Then I pinned the library back and redeployed the service on Python 3.9, and the results \
+looked right again. Afterwards I added a test that compares rankings before and after any upgrade.
+"""
+
+# A resolution time is the only number.
+DURATION_ONLY = """\
+I was the on-call engineer when our churn model's nightly scoring job crashed and the retention team \
+got no customer lists. First I checked the scheduler logs and found the job was running out of memory. \
+Then I doubled the memory of the worker and reran the job, and the lists were delivered. It took us \
+two hours to fix. Afterwards I added an alert on the job's memory use and we updated the runbook.
+"""
+
+# The only "learning" is a personal lesson.
+PERSONAL_LESSON = """\
+I was the on-call engineer when the recommendation model started serving stale results and customers \
+complained. First I checked the feature store and found the nightly refresh had stopped. Then I \
+restarted the refresh job and the results were fresh again about an hour later. \
+I learned to stay calm under pressure and to take a breath before touching production.
+"""
+
+# Short incident story whose on-call wording decides its topic cues (a minimal pair with ON_CALL_SPOKEN).
+ON_CALL_HYPHEN = (
+    "I was on-call for the search service that week. At 9 p.m. the ranking model started failing for every "
+    "query and shoppers saw empty results. First I checked the logs and found a bad config push. Then I "
+    "reverted the config and the results came back within 20 minutes. Afterwards I added a config "
+    "validation test."
+)
+ON_CALL_SPOKEN = ON_CALL_HYPHEN.replace("on-call", "on call")
