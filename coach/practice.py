@@ -159,6 +159,8 @@ class Attempt(BaseModel):
     question: str
     rubric_id: str
     settings: LLMSettings | None = None
+    #: The story as first told, before any follow-up answer: what Try again compares.
+    first_telling: Assessment
     session: InterviewSession
     delivery: Delivery | None = None
 
@@ -296,8 +298,9 @@ def render_comparison(state: PracticeState, rubric: Rubric) -> str:
     if len(state.attempts) < 2:
         return view.empty("Press Try again and answer once more: the last two attempts are compared here.")
     before, after = state.attempts[-2], state.attempts[-1]
+    # Each attempt as first told: follow-up answers help within an attempt, Try again measures the retelling.
     return view.comparison(
-        before.session.assessment, after.session.assessment, rubric, f"attempt {before.number}", f"attempt {after.number}"
+        before.first_telling, after.first_telling, rubric, f"attempt {before.number}", f"attempt {after.number}"
     )
 
 
@@ -337,6 +340,7 @@ def submit_answer(
             question=question,
             rubric_id=rubric_id,
             settings=settings if interviewer is not None else None,
+            first_telling=session.assessment,
             session=session,
             delivery=delivery,
         )

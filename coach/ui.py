@@ -43,7 +43,7 @@ CSS = """
 .coach-legend-item { border-left: .6rem solid; padding: 0 .5rem; margin-right: .5rem; font-size: .85rem; }
 .coach-criterion { list-style: none; margin: .3rem 0; }
 .coach-missing { color: #b91c1c; font-size: .9rem; margin-left: 1.4rem; }
-.coach-met .coach-mark { color: #059669; } .coach-missing .coach-mark, li.coach-missing .coach-mark { color: #b91c1c; }
+.coach-met .coach-mark { color: #059669; } .coach-unmet .coach-mark { color: #b91c1c; }
 .coach-quote { margin: .2rem 0 .2rem 1.4rem; padding-left: .5rem; border-left: 3px solid #cbd5e1; color: #334155; font-size: .9rem; }
 .coach-flag { list-style: none; color: #b91c1c; }
 .coach-status-error { color: #b91c1c; font-weight: 600; } .coach-status-warn { color: #92400e; }
@@ -52,7 +52,7 @@ CSS = """
 .coach-coaching { white-space: pre-wrap; }
 .coach-compare-cols { display: flex; gap: 2rem; }
 .coach-compare-table td, .coach-compare-table th { padding: .1rem .8rem; }
-#timer-box { font-size: 1.5rem; font-variant-numeric: tabular-nums; }
+#timer-box { font-size: 1.3rem; font-variant-numeric: tabular-nums; }
 #timer-box[data-state="near"] #timer-value { color: #b45309; }
 #timer-box[data-state="over"] #timer-value { color: #b91c1c; }
 #timer-box button { font-size: .8rem; margin-left: .3rem; padding: .1rem .5rem; border: 1px solid #cbd5e1; border-radius: .3rem; }
@@ -60,7 +60,7 @@ CSS = """
 
 TIMER_HTML = (
     '<div id="timer-box" data-state="ok" title="Interviewers expect about 2 minutes">'
-    '⏱ <span id="timer-value">0:00</span> <span class="coach-empty">/ 2:00 target</span>'
+    'Answer time <span id="timer-value">0:00</span> <span class="coach-empty">/ 2:00 target</span>'
     '<button id="timer-start" type="button">Start</button><button id="timer-reset" type="button">Reset</button>'
     '<div id="timer-note" class="coach-empty" style="font-size:.8rem">starts when you type or record</div></div>'
 )

@@ -133,7 +133,7 @@ def checklist(assessment: Assessment, rubric: Rubric) -> str:
             outcome = assessment.criteria.get(criterion.id)
             if outcome is None:
                 continue
-            mark, css = ("✓", "met") if outcome.met else ("✗", "missing")
+            mark, css = ("✓", "met") if outcome.met else ("✗", "unmet")
             detail = quotes(outcome.evidence) if outcome.met else f'<div class="coach-missing">missing: {esc(criterion.description)}</div>'
             items.append(
                 f'<li class="coach-criterion coach-{css}" data-criterion="{esc(criterion.id)}" data-met="{str(outcome.met).lower()}">'
@@ -218,7 +218,8 @@ def comparison(
 
     return (
         '<div class="coach-compare">'
-        f'<div class="coach-compare-head">Score: {before.overall} → <b>{after.overall}</b> '
+        '<div class="coach-compare-head">Each attempt as first told, before follow-up answers. '
+        f'Score: {before.overall} → <b>{after.overall}</b> '
         f'<span id="compare-delta">({sign}{delta})</span></div>'
         f'<table class="coach-compare-table"><tr><th>component</th><th>{esc(before_label)}</th><th>{esc(after_label)}</th></tr>'
         f"<tr><td><b>overall</b></td><td>{before.overall}</td><td>{after.overall}</td></tr>{rows}</table>"
