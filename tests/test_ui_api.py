@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,3 +112,37 @@ def test_transcribe_upload_and_model_check(app_url: str, tmp_path: Path) -> None
         assert "suddenly" in hints[0] and "Investigation steps" in hints[1]
     finally:
         client.close()
+
+
+def test_login_when_auth_is_set_and_extra_tabs_are_built() -> None:
+    import gradio as gr
+    from gradio_client import Client
+
+    from coach import ui
+
+    built: list[str] = []
+
+    def batch_tab() -> None:
+        with gr.Tab("Batch", elem_id="tab-batch"):
+            gr.Markdown("placeholder", elem_id="batch-placeholder")
+        built.append("batch")
+
+    demo = ui.build_app(PracticeServices(questions=load_questions()), extra_tabs=[batch_tab])
+    port = free_port()
+    ui.launch(demo, "127.0.0.1", port, ("coach", "s3cret"), prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert built == ["batch"]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "config", timeout=10)
+        assert refused.value.code == 401
+        with pytest.raises(Exception, match="(?i)auth|login|401|credentials"):
+            Client(url, verbose=False, auth=("coach", "wrong"))
+        client = Client(url, verbose=False, auth=("coach", "s3cret"))
+        try:
+            result = named(client.predict("ml-incident", "", STORY, "", "", False, "star-l", api_name="/score"))
+            assert "overall-score" in result["score"]
+        finally:
+            client.close()
+    finally:
+        demo.close()
