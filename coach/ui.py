@@ -111,7 +111,9 @@ SETTINGS_NOTE = (
 
 
 def _outputs(result: PracticeView) -> list[Any]:
-    return [gr.skip() if value is KEEP else value for value in result.values()]
+    """The view's values for gradio, plus whether coaching should stream next (only after a new score)."""
+    rescored = result.state is not KEEP and result.score is not KEEP and result.chat not in (KEEP, [])
+    return [gr.skip() if value is KEEP else value for value in result.values()] + [rescored]
 
 
 def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ()) -> gr.Blocks:
@@ -119,6 +121,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
     bank = services.questions
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         state = gr.State(PracticeState())
+        coach_next = gr.State(False)  # set by a handler that produced a new score: stream coaching for it
         gr.Markdown(
             f"# {TITLE}\nPractise the production-incident story: Situation, Task, Action, Result, Learning.",
             elem_id="header",
@@ -218,9 +221,9 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
 
         view_outputs = [
             status, story, score, chart, highlights, checklist, flags, delivery, comparison, chat,
-            followup_answer, coaching, state,
+            followup_answer, coaching, state, coach_next,
         ]
-        assert len(view_outputs) == len(PracticeView.names())
+        assert len(view_outputs) == len(PracticeView.names()) + 1
 
         def on_question(question_id: str | None) -> tuple[str, str]:
             text = practice.resolve_question(services, question_id, None)
@@ -243,7 +246,10 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
         def on_audio(path: str | None, current: PracticeState) -> list[Any]:
             return _outputs(practice.transcribe_audio(services, path, current))
 
-        def on_coaching(current: PracticeState) -> Iterator[str]:
+        def on_coaching(current: PracticeState, wanted: bool) -> Iterator[Any]:
+            if not wanted:  # the answer was refused (empty, bad settings): keep what is shown
+                yield gr.skip()
+                return
             yield from practice.stream_coaching(services, current)
 
         def on_check(model_name: str | None, base: str | None, is_offline: bool) -> str:
@@ -258,11 +264,11 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
             [question, custom_question, story, model, api_base, offline, rubric, state],
             view_outputs,
             api_name="score",
-        ).then(on_coaching, [state], [coaching], api_name="coaching")
+        ).then(on_coaching, [state, coach_next], [coaching], api_name="coaching")
         gr.on(
             [answer_btn.click, followup_answer.submit], on_answer, [followup_answer, state], view_outputs,
             api_name="answer_followup",
-        ).then(on_coaching, [state], [coaching], api_name="coaching_after_followup")
+        ).then(on_coaching, [state, coach_next], [coaching], api_name="coaching_after_followup")
         again.click(on_try_again, [state], view_outputs, api_name="try_again")
         check.click(on_check, [model, api_base, offline], [model_status], api_name="check_model")
     return demo

@@ -79,6 +79,9 @@ def test_score_followup_try_again_through_the_api(app_url: str) -> None:
         first_score = int(first["score"].split('id="overall-score">')[1].split("<")[0])
         assert first["chat"][0]["role"] == "assistant" and "/100" in chat_text(first["chat"][0])
         assert "Offline rubric mode" in client.predict(api_name="/coaching")
+        refused = named(client.predict("ml-incident", "", "  ", "", "", False, "star-l", api_name="/score"))
+        assert "empty" in refused["status"] and refused["score"]["__type__"] == "update"  # page kept as is
+        assert "Offline rubric mode" not in str(client.predict(api_name="/coaching"))  # nothing re-streamed
 
         second = named(client.predict(FOLLOWUP, api_name="/answer_followup"))
         second_score = int(second["score"].split('id="overall-score">')[1].split("<")[0])
@@ -146,3 +149,16 @@ def test_login_when_auth_is_set_and_extra_tabs_are_built() -> None:
             client.close()
     finally:
         demo.close()
+
+
+def test_importing_the_ui_loads_gradio_but_not_litellm_or_speech() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; os.environ.pop('HF_HUB_OFFLINE', None); import coach.ui; "
+        "print(sorted(m for m in ('gradio', 'litellm', 'faster_whisper', 'coach.llm') if m in sys.modules), "
+        "os.environ['GRADIO_ANALYTICS_ENABLED'], os.environ['HF_HUB_OFFLINE'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["['gradio']", "False", "1"]
