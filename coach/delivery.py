@@ -275,9 +275,16 @@ def join_words(words: Sequence[Word]) -> tuple[str, list[int]]:
     return "".join(parts), offsets
 
 
-def delivery_from_words(words: Sequence[Word], text: str | None = None) -> Delivery:
+def delivery_from_words(
+    words: Sequence[Word], text: str | None = None, silences: Sequence[tuple[float, float]] = ()
+) -> Delivery:
     """Metrics from timed words. ``text`` defaults to the words joined (see :func:`join_words`);
-    pass it only if it is exactly that text, since character offsets point into it."""
+    pass it only if it is exactly that text, since character offsets point into it.
+
+    ``silences`` are (start_s, end_s) stretches where the recording itself is quiet. Speech models
+    stretch the last word before a silence over much of it ("canary." lasting 2.7 s), so the gap
+    between word timestamps understates a pause; a silence found in the audio between two words'
+    starts is used instead when it is longer."""
     joined, offsets = join_words(words)
     text = joined if text is None else text
     toks = _tokens(text)
@@ -291,16 +298,20 @@ def delivery_from_words(words: Sequence[Word], text: str | None = None) -> Deliv
     speaking_s = max(0.0, words[-1].end - words[0].start) if words else 0.0
     pauses = []
     for n in range(1, len(words)):
-        gap = words[n].start - words[n - 1].end
-        if gap > PAUSE_THRESHOLD_S:
-            end_offset = offsets[n - 1] + len(words[n - 1].text.strip())
+        before, after = words[n - 1], words[n]
+        start, end = before.end, after.start
+        for s_start, s_end in silences:
+            lo, hi = max(s_start, before.start), min(s_end, after.start)
+            if hi - lo > end - start:
+                start, end = lo, hi
+        if end - start > PAUSE_THRESHOLD_S:
             pauses.append(
                 Pause(
-                    start_s=round(words[n - 1].end, 2),
-                    end_s=round(words[n].start, 2),
-                    duration_s=round(gap, 2),
-                    offset=end_offset,
-                    after=words[n - 1].text.strip(),
+                    start_s=round(start, 2),
+                    end_s=round(end, 2),
+                    duration_s=round(end - start, 2),
+                    offset=offsets[n - 1] + len(before.text.strip()),
+                    after=before.text.strip(),
                 )
             )
     return _build(text, toks, "measured", speaking_s, times, pauses)

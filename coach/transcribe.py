@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from coach.delivery import Delivery, Occurrence, Pause, Word, delivery_from_text, delivery_from_words, join_words
+from coach.delivery import PAUSE_THRESHOLD_S, Delivery, Occurrence, Pause, Word, delivery_from_text, delivery_from_words, join_words
 from coach.errors import (
     InputError,
     LLMAuthError,
@@ -56,11 +56,16 @@ SAMPLE_RATE = 16_000
 SILENCE_PEAK = 0.01
 HOSTED_TIMEOUT_S = 120.0
 
-#: Whisper's initial prompt: incident jargon it would otherwise mishear ("pee ninety-nine", "K eights").
+#: Whisper's initial prompt. Two jobs: incident jargon it would otherwise mishear ("pee ninety-nine",
+#: "K eights"), and a verbatim, disfluent style — Whisper tends to drop "um"/"uh" unless its prompt has
+#: them, and a filler count needs them kept.
 VOCABULARY_HINT = (
-    "An on-call engineer describes a production incident: p99 latency, k8s, Kubernetes, PagerDuty, SLO, "
-    "SLA, rollback, feature store, canary, runbook, postmortem, Grafana, Prometheus, Kafka, GPU, MLOps."
+    "Um, so, uh, I was on call when the p99 latency, like, spiked. I checked k8s, PagerDuty and the SLO, "
+    "did a rollback of the canary, fixed the feature store, and, you know, wrote the runbook and postmortem."
 )
+#: Frames quieter than this fraction of the speech level (the 90th percentile frame) count as silence.
+SILENCE_RELATIVE = 0.05
+_FRAME_S = 0.02
 
 #: faster-whisper's own model names (anything else that is not a folder is taken for a hosted model).
 _LOCAL_NAMES = {
@@ -114,7 +119,8 @@ def transcribe_file(path: str | Path, *, backend: str | None = None, model: str 
     if not words:
         raise InputError(f"{file}: no speech detected; record the answer again, closer to the microphone")
     text, _ = join_words(words)
-    return _transcript(text, words, duration_s, "local", chosen_model, delivery_from_words(words))
+    delivery = delivery_from_words(words, silences=find_silences(audio))
+    return _transcript(text, words, duration_s, "local", chosen_model, delivery)
 
 
 def _transcript(
@@ -221,6 +227,28 @@ def _load_audio(file: Path) -> np.ndarray:
     if float(abs(audio).max()) < SILENCE_PEAK:
         raise InputError(f"{file}: no speech detected (the recording is silent); check the microphone and record again")
     return audio
+
+
+def find_silences(audio: np.ndarray, min_s: float = PAUSE_THRESHOLD_S) -> list[tuple[float, float]]:
+    """(start_s, end_s) stretches longer than ``min_s`` where the recording is quiet relative to its speech."""
+    import numpy as np
+
+    frame = int(SAMPLE_RATE * _FRAME_S)
+    count = len(audio) // frame
+    if count == 0:
+        return []
+    rms = np.sqrt(np.mean(np.square(audio[: count * frame].reshape(count, frame), dtype=np.float64), axis=1))
+    quiet = rms < max(1e-4, SILENCE_RELATIVE * float(np.percentile(rms, 90)))
+    silences = []
+    run_start: int | None = None
+    for i, q in enumerate([*quiet.tolist(), False]):
+        if q and run_start is None:
+            run_start = i
+        elif not q and run_start is not None:
+            if (i - run_start) * _FRAME_S > min_s:
+                silences.append((round(run_start * _FRAME_S, 2), round(i * _FRAME_S, 2)))
+            run_start = None
+    return silences
 
 
 def _too_long(file: Path, seconds: float) -> InputError:
