@@ -281,10 +281,11 @@ def delivery_from_words(
     """Metrics from timed words. ``text`` defaults to the words joined (see :func:`join_words`);
     pass it only if it is exactly that text, since character offsets point into it.
 
-    ``silences`` are (start_s, end_s) stretches where the recording itself is quiet. Speech models
-    stretch the last word before a silence over much of it ("canary." lasting 2.7 s), so the gap
-    between word timestamps understates a pause; a silence found in the audio between two words'
-    starts is used instead when it is longer."""
+    ``silences`` are (start_s, end_s) stretches where the recording itself has no voice. Speech
+    models stretch a word next to a silence over much of it ("canary." lasting 2.7 s), so the gaps
+    between word timestamps understate pauses and can misplace them; a silence from the audio is
+    trusted first, placed after the last word that started before it. Word gaps over the threshold
+    that no silence explains are reported too."""
     joined, offsets = join_words(words)
     text = joined if text is None else text
     toks = _tokens(text)
@@ -296,24 +297,22 @@ def delivery_from_words(
             w += 1
         times.append(round(words[w].start, 2) if words else None)
     speaking_s = max(0.0, words[-1].end - words[0].start) if words else 0.0
+
+    def pause(start: float, end: float, n: int) -> Pause:
+        said = words[n].text.strip()
+        return Pause(start_s=round(start, 2), end_s=round(end, 2), duration_s=round(end - start, 2),
+                     offset=offsets[n] + len(said), after=said)
+
     pauses = []
+    for s_start, s_end in silences:
+        before = [n for n, word in enumerate(words) if word.start < s_start]
+        if s_end - s_start > PAUSE_THRESHOLD_S and before and before[-1] + 1 < len(words):
+            pauses.append(pause(s_start, s_end, before[-1]))
     for n in range(1, len(words)):
-        before, after = words[n - 1], words[n]
-        start, end = before.end, after.start
-        for s_start, s_end in silences:
-            lo, hi = max(s_start, before.start), min(s_end, after.start)
-            if hi - lo > end - start:
-                start, end = lo, hi
-        if end - start > PAUSE_THRESHOLD_S:
-            pauses.append(
-                Pause(
-                    start_s=round(start, 2),
-                    end_s=round(end, 2),
-                    duration_s=round(end - start, 2),
-                    offset=offsets[n - 1] + len(before.text.strip()),
-                    after=before.text.strip(),
-                )
-            )
+        start, end = words[n - 1].end, words[n].start
+        if end - start > PAUSE_THRESHOLD_S and not any(p.start_s < end and start < p.end_s for p in pauses):
+            pauses.append(pause(start, end, n - 1))
+    pauses.sort(key=lambda p: p.start_s)
     return _build(text, toks, "measured", speaking_s, times, pauses)
 
 

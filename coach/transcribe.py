@@ -63,9 +63,7 @@ VOCABULARY_HINT = (
     "Um, so, uh, I was on call when the p99 latency, like, spiked. I checked k8s, PagerDuty and the SLO, "
     "did a rollback of the canary, fixed the feature store, and, you know, wrote the runbook and postmortem."
 )
-#: Frames quieter than this fraction of the speech level (the 90th percentile frame) count as silence.
-SILENCE_RELATIVE = 0.05
-_FRAME_S = 0.02
+
 
 #: faster-whisper's own model names (anything else that is not a folder is taken for a hosted model).
 _LOCAL_NAMES = {
@@ -109,18 +107,26 @@ def transcribe_file(path: str | Path, *, backend: str | None = None, model: str 
     file = _check_file(path)
     audio = _load_audio(file)
     duration_s = round(len(audio) / SAMPLE_RATE, 2)
+    # Checked locally for both backends: no point paying a hosted service to hear a hum.
+    spans = speech_spans(audio)
+    if not spans:
+        raise _no_speech(file)
     if chosen_backend == "hosted":
         text = _transcribe_hosted(file, chosen_model).strip()
         if not text:
-            raise InputError(f"{file}: no speech detected; record the answer again, closer to the microphone")
+            raise _no_speech(file)
         delivery = delivery_from_text(text, duration_s=duration_s)
         return _transcript(text, [], duration_s, "hosted", chosen_model, delivery)
     words = _transcribe_local(audio, chosen_model)
     if not words:
-        raise InputError(f"{file}: no speech detected; record the answer again, closer to the microphone")
+        raise _no_speech(file)
     text, _ = join_words(words)
-    delivery = delivery_from_words(words, silences=find_silences(audio))
+    delivery = delivery_from_words(words, silences=silences_between(spans))
     return _transcript(text, words, duration_s, "local", chosen_model, delivery)
+
+
+def _no_speech(file: Path) -> InputError:
+    return InputError(f"{file}: no speech detected; record the answer again, closer to the microphone")
 
 
 def _transcript(
@@ -198,11 +204,25 @@ def probe_duration(file: Path) -> float | None:
             stream = container.streams.audio[0]
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
-            return None
+            return _demuxed_duration(container, stream, file)
     except InputError:
         raise
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise _not_audio(file) from exc
+
+
+def _demuxed_duration(container: Any, stream: Any, file: Path) -> float | None:
+    """Length from packet timestamps, without decoding, for files whose header has none (a browser's
+    MediaRecorder WebM). Stops as soon as the limit is passed."""
+    if stream.time_base is None:
+        return None
+    end = 0.0
+    for packet in container.demux(stream):
+        if packet.pts is not None:
+            end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base))
+            if end > MAX_DURATION_S + 1:
+                break
+    return end or None
 
 
 def _load_audio(file: Path) -> np.ndarray:
@@ -229,26 +249,22 @@ def _load_audio(file: Path) -> np.ndarray:
     return audio
 
 
-def find_silences(audio: np.ndarray, min_s: float = PAUSE_THRESHOLD_S) -> list[tuple[float, float]]:
-    """(start_s, end_s) stretches longer than ``min_s`` where the recording is quiet relative to its speech."""
-    import numpy as np
+def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
+    """(start_s, end_s) of speech, by the Silero voice-activity model faster-whisper bundles (no
+    download). Spans closer than PAUSE_THRESHOLD_S are merged, so the gaps are the pauses worth
+    reporting. Unlike an energy threshold it holds up in background noise, and finds no speech in a
+    tone or hum that Whisper would otherwise "transcribe" from its prompt."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    frame = int(SAMPLE_RATE * _FRAME_S)
-    count = len(audio) // frame
-    if count == 0:
-        return []
-    rms = np.sqrt(np.mean(np.square(audio[: count * frame].reshape(count, frame), dtype=np.float64), axis=1))
-    quiet = rms < max(1e-4, SILENCE_RELATIVE * float(np.percentile(rms, 90)))
-    silences = []
-    run_start: int | None = None
-    for i, q in enumerate([*quiet.tolist(), False]):
-        if q and run_start is None:
-            run_start = i
-        elif not q and run_start is not None:
-            if (i - run_start) * _FRAME_S > min_s:
-                silences.append((round(run_start * _FRAME_S, 2), round(i * _FRAME_S, 2)))
-            run_start = None
-    return silences
+    options = VadOptions(speech_pad_ms=0, min_silence_duration_ms=int(PAUSE_THRESHOLD_S * 1000))
+    return [
+        (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
+        for span in get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
+    ]
+
+
+def silences_between(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return [(round(a_end, 2), round(b_start, 2)) for (_, a_end), (b_start, _) in zip(spans, spans[1:])]
 
 
 def _too_long(file: Path, seconds: float) -> InputError:

@@ -94,3 +94,37 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h))
         previous = current
     return previous[-1] / max(1, len(ref))
+
+
+def write_streamed_webm(path: Path, seconds: float) -> Path:
+    """An Opus WebM written to a non-seekable stream, as a browser's MediaRecorder makes it: no
+    duration in the header."""
+    import io
+
+    import av
+    import numpy as np
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: bytes) -> int:  # type: ignore[override]
+            self.data += b
+            return len(b)
+
+    pipe = Pipe()
+    rate = 48_000
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(rate * seconds)) / rate)).astype(np.float32)
+    with av.open(pipe, mode="w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=rate)
+        stream.layout = "mono"
+        for i in range(0, len(tone), 960):
+            frame = av.AudioFrame.from_ndarray(tone[i : i + 960].reshape(1, -1), format="flt", layout="mono")
+            frame.sample_rate = rate
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    path.write_bytes(bytes(pipe.data))
+    return path

@@ -166,3 +166,22 @@ def test_occurrences_are_always_valid_spans(tokens: list[str]) -> None:
         assert said == occ.phrase.lower()
     filler_spans = sorted((o.start, o.end) for o in d.filler_occurrences)
     assert all(a[1] <= b[0] for a, b in zip(filler_spans, filler_spans[1:]))
+
+
+def test_a_silence_from_the_audio_beats_stretched_word_timestamps() -> None:
+    # What the model gives for "we rolled back the canary [3 s silence] and it recovered": "and"
+    # starts inside the silence and runs across it, so no word gap is over 2 s.
+    words = [Word(text=t, start=s, end=e) for t, s, e in [
+        ("We", 0.0, 0.3), (" rolled", 0.3, 0.6), (" back", 0.6, 0.9), (" the", 0.9, 1.1), (" canary,", 1.1, 2.5),
+        (" and", 2.5, 5.0), (" it", 5.0, 5.2), (" recovered.", 5.2, 5.8)]]
+    assert delivery_from_words(words).pauses == []
+    d = delivery_from_words(words, silences=[(1.6, 4.8), (5.3, 5.5)])  # the second is too short to report
+    assert d.pauses is not None and len(d.pauses) == 1
+    pause = d.pauses[0]
+    assert (pause.start_s, pause.end_s, pause.duration_s, pause.after) == (1.6, 4.8, 3.2, "canary,")
+    assert "We rolled back the canary,"[: pause.offset] == "We rolled back the canary,"
+
+
+def test_silences_before_the_first_or_after_the_last_word_are_not_pauses() -> None:
+    words = timed("we rolled back the canary")
+    assert delivery_from_words(words, silences=[(-3.0, -0.5), (5.0, 9.0)]).pauses == []
