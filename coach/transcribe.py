@@ -13,10 +13,13 @@ Which backend: ``backend=`` / ``--backend``, else ``COACH_STT_BACKEND``, else ``
 named is not a local one (``whisper-1``, ``groq/…``), else ``local``.
 
 Before any transcription the file is checked locally — missing, unreadable, not audio, shorter than
-1 s, longer than 15 minutes, silent — and refused with a one-line :class:`InputError`. The length is
+1 s, longer than 15 minutes, silent, or sound with no voice in it (the voice-activity model
+faster-whisper bundles) — and refused with a one-line :class:`InputError`. The length is
 read from the container header first, so a two-hour file is refused without being decoded.
 
 Heavy imports (faster_whisper, av, litellm) happen inside the functions that need them.
+``text_delivery`` (re-exported from coach.delivery) gives pasted transcripts the same filler and
+hedge counts.
 """
 
 from __future__ import annotations
@@ -28,7 +31,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from coach.delivery import PAUSE_THRESHOLD_S, Delivery, Occurrence, Pause, Word, delivery_from_text, delivery_from_words, join_words
+from coach.delivery import (
+    PAUSE_THRESHOLD_S,
+    Delivery,
+    Occurrence,
+    Pause,
+    Word,
+    delivery_from_text,
+    delivery_from_words,
+    join_words,
+    text_delivery,
+)
 from coach.errors import (
     InputError,
     LLMAuthError,
@@ -91,13 +104,6 @@ class Transcript(BaseModel):
     backend: Backend
     model: str
     delivery: Delivery
-
-
-def text_delivery(text: str) -> Delivery:
-    """Filler and hedge counts for a pasted transcript (speaking time estimated, and labelled so)."""
-    from coach.delivery import text_delivery as _text_delivery
-
-    return _text_delivery(text)
 
 
 def transcribe_file(path: str | Path, *, backend: str | None = None, model: str | None = None) -> Transcript:
