@@ -100,4 +100,5 @@ def detect(detector: str, cues: CompiledCues, facts: Facts) -> Outcome:
 
 
 def new_facts(doc: Doc) -> Facts:
-    return Facts(doc=doc, quantities=find_quantities(doc.text))
+    spans = [(sentence.start, sentence.end) for sentence in doc.seg.sentences]
+    return Facts(doc=doc, quantities=find_quantities(doc.text, spans))

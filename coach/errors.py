@@ -13,6 +13,10 @@ CoachError
     └── LLMBadReply       the reply was not the JSON we asked for
 Third-party exceptions are translated at one choke point each (LiteLLM's in coach.llm), with
 ``raise … from exc`` so the cause is kept.
+
+An LLMError's message is written for the user's notice: what happened, in plain words, and how many
+attempts were made ("the model timed out 3 times"). It never quotes the provider's own message,
+which can echo part of an API key.
 """
 
 from __future__ import annotations
@@ -44,11 +48,25 @@ class InputError(CoachError):
 
 
 class LLMError(CoachError):
-    """The model could not give a usable answer. Callers fall back to offline follow-ups."""
+    """The model could not give a usable answer. Callers fall back to offline follow-ups.
+
+    ``attempts`` is how many calls were made; ``detail`` a short safe hint (an HTTP status, what to
+    fix). With no explicit message, ``str(err)`` is built from them: "the model timed out 3 times".
+    """
 
     exit_code = 1
     #: Plain words for the user's notice, e.g. "the model timed out".
     reason = "the model failed"
+
+    def __init__(self, message: str | None = None, *, attempts: int = 1, detail: str | None = None) -> None:
+        self.attempts = attempts
+        self.detail = detail
+        super().__init__(message or self.describe())
+
+    def describe(self) -> str:
+        times = "" if self.attempts <= 1 else (" twice" if self.attempts == 2 else f" {self.attempts} times")
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.reason}{times}{detail}"
 
 
 class LLMUnavailable(LLMError):
@@ -62,9 +80,16 @@ class LLMTimeout(LLMError):
 class LLMRateLimited(LLMError):
     reason = "the model was rate-limited"
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str | None = None,
+        retry_after: float | None = None,
+        *,
+        attempts: int = 1,
+        detail: str | None = None,
+    ) -> None:
         self.retry_after = retry_after
+        super().__init__(message, attempts=attempts, detail=detail)
 
 
 class LLMAuthError(LLMError):

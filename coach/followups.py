@@ -54,5 +54,5 @@ def priority_gaps(assessment: Assessment, rubric: Rubric) -> list[str]:
 
 def _short_quote(text: str) -> str:
     words = text.split()
-    quote = " ".join(words[:_QUOTE_WORDS])
+    quote = " ".join(words[:_QUOTE_WORDS]).rstrip(".,;:!?")
     return quote + ("…" if len(words) > _QUOTE_WORDS else "")

@@ -57,12 +57,14 @@ def read_story(path: str | None) -> tuple[str, str]:
     return check_story(decode_story(data, source), source), source
 
 
-def check_story(text: str, source: str = "the story") -> str:
+def check_story(text: str, source: str | None = None) -> str:
+    """``text`` unchanged, or an InputError naming ``source`` (a file name) when there is one."""
+    where = f"{source}: " if source else ""
     if not text.strip():
-        raise InputError(f"{source}: the story is empty; type or paste your answer")
+        raise InputError(f"{where}the story is empty; type or paste your answer")
     if len(text) > MAX_STORY_CHARS:
         raise InputError(
-            f"{source}: the story is too long ({len(text):,} characters; the limit is {MAX_STORY_CHARS:,}, "
+            f"{where}the story is too long ({len(text):,} characters; the limit is {MAX_STORY_CHARS:,}, "
             "about 20 minutes spoken); trim it to the answer you would give"
         )
     return text

@@ -56,12 +56,27 @@ _IGNORED = re.compile(
     r"others?|colleagues?|SREs?|data scientists?|on-?calls?|pods?|replicas?|nodes?|gpus?|cpus?|cores?|"
     r"steps?|things?|ways?|options?|hypothes[ie]s|reasons?|lessons?|changes?|parts?|times?)\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
-    r"|\b(?:one|a|an)\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
+    r"|\bone\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
     r"new|single|few|lot|bit|quick|little|couple|line|column|team|model|service|job|change|fix|week|month|night|while)\b"
-    r"|\b(?:a|an|one)\b",
+    # "one" on its own is a pronoun more often than a count ("this one was…", "the one I'm proudest of")
+    r"|\bone\b",
     re.IGNORECASE,
 )
-_MEASURE = re.compile(_NUMBER, re.IGNORECASE)
+# A measure: digits, or number words — but not the articles "a"/"an", which only count in durations.
+_MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "")
+_MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b)*)", re.IGNORECASE)
+# Sentences without any of these hold no quantity: the classifiers above skip them.
+_GATE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+    r"millions?|billions?|few|several|couple|dozens?|half|hour|overnight|by the|by end|same|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4]|an?|"
+    r"that|this|last|within)\b",
+    re.IGNORECASE,
+)
+_CLASSIFIERS: tuple[tuple[re.Pattern[str], Kind], ...] = (
+    (_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"), (_IGNORED, "ignored"), (_MEASURE, "measure"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +86,22 @@ class Quantity:
     kind: Kind
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every number mention in ``text``, classified; overlapping mentions keep the most specific kind."""
-    taken: list[tuple[int, int]] = []
+def find_quantities(text: str, spans: list[tuple[int, int]] | None = None) -> list[Quantity]:
+    """Every number mention in ``text`` (within ``spans``, e.g. its sentences), classified.
+
+    Overlapping mentions keep the most specific kind: a span of time before a clock time before
+    a non-measure before a measure.
+    """
+    taken = bytearray(len(text))
     found: list[Quantity] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= a or start >= b for a, b in taken)
-
-    for pattern, kind in ((_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"), (_IGNORED, "ignored"), (_MEASURE, "measure")):
-        for m in pattern.finditer(text):
-            start, end = m.span()
-            if end > start and free(start, end):
-                taken.append((start, end))
-                found.append(Quantity(start, end, kind))  # type: ignore[arg-type]
+    for span_start, span_end in spans if spans is not None else [(0, len(text))]:
+        if _GATE.search(text, span_start, span_end) is None:
+            continue
+        for pattern, kind in _CLASSIFIERS:
+            for m in pattern.finditer(text, span_start, span_end):
+                start, end = m.span()
+                if end > start and not any(taken[start:end]):
+                    taken[start:end] = b"\x01" * (end - start)
+                    found.append(Quantity(start, end, kind))
     found.sort(key=lambda q: q.start)
     return found

@@ -84,6 +84,8 @@ class Criterion(_Strict):
     name: str
     description: str
     weight: float = Field(default=1.0, gt=0)
+    #: How strongly this criterion's evidence claims a sentence for its component when highlighting.
+    highlight_weight: float = Field(default=1.0, ge=0)
     detector: Detector = "cues"
     cues: Cues = Field(default_factory=Cues)
     followup: str

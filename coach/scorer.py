@@ -130,7 +130,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
         is_story=is_story,
         on_topic=on_topic,
         word_count=word_count,
-        segments=_attribute(doc.seg, criteria),
+        segments=_attribute(doc.seg, criteria, {c.id: c.highlight_weight for c in rubric.criteria()}),
     )
 
 
@@ -166,20 +166,23 @@ def _is_story(text: str, word_count: int) -> bool:
 
 
 def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
+    """Two mentions of the topic's vocabulary anywhere (short answers may pack them in one sentence)."""
     if topic is None:
         return True
-    return len(doc.sentences_matching(topic)) >= 2
+    return len(doc.matches(topic)) >= 2
 
 
-def _attribute(seg: Segmented, criteria: dict[str, CriterionResult]) -> list[Segment]:
-    """Each sentence's STAR-L component: an explicit heading wins, else the component with most evidence there."""
-    votes: list[dict[str, int]] = [{} for _ in seg.sentences]
+def _attribute(seg: Segmented, criteria: dict[str, CriterionResult], weights: dict[str, float]) -> list[Segment]:
+    """Each sentence's STAR-L component: an explicit heading wins, else the component whose evidence
+    there weighs most (ubiquitous criteria such as the timeline weigh little)."""
+    votes: list[dict[str, float]] = [{} for _ in seg.sentences]
     starts = {s.start: i for i, s in enumerate(seg.sentences)}
-    for result in criteria.values():
+    for criterion_id, result in criteria.items():
         for span in result.evidence:
             index = starts.get(span.start)
             if index is not None:
-                votes[index][result.component] = votes[index].get(result.component, 0) + 1
+                vote = votes[index]
+                vote[result.component] = vote.get(result.component, 0.0) + weights.get(criterion_id, 1.0)
     out: list[Segment] = []
     heading: str | None = None
     for index, sentence in enumerate(seg.sentences):

@@ -54,7 +54,9 @@ def evaluate(
         )
     except LLMError as exc:
         assessment.followups = offline
-        assessment.notices.append(f"{exc} — these questions come from the rubric.")
+        # e.g. "The model timed out 3 times; these questions come from the rubric."
+        message = str(exc)
+        assessment.notices.append(f"{message[:1].upper()}{message[1:]}; these questions come from the rubric.")
         return assessment
     if not reply.followups:
         assessment.followups = offline

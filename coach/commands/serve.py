@@ -1,17 +1,88 @@
-"""`coach serve`: not built yet (see the open issue)."""
+"""`coach serve`: the web practice app (same as `python app.py`), offline unless a model is configured.
+
+Binds 127.0.0.1:7860 by default; share links are never made; COACH_AUTH=user:pass turns on a login.
+gradio is imported only in run() (by coach.ui), litellm only when a model is first used — or in a
+background thread after the page is already being served, when a model is configured at start.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import threading
 
+from coach.commands.score import add_model_arguments
 from coach.errors import UsageError
+from coach.rubric import DEFAULT_RUBRIC
 
-HELP = "serve (not available yet)"
+HELP = "serve the web practice app (default http://127.0.0.1:7860, offline unless a model is set)"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface to bind (default {DEFAULT_HOST}: this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--rubric", default=DEFAULT_RUBRIC, help="the rubric selected at start (changeable in Settings)")
+    add_model_arguments(parser)
+
+
+def parse_auth(raw: str | None) -> tuple[str, str] | None:
+    """COACH_AUTH=user:pass → ("user", "pass"); unset or empty → no login."""
+    if raw is None or not raw.strip():
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise UsageError("COACH_AUTH must look like user:password (both non-empty)")
+    return user, password
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("`coach serve` is not available yet")
+    from coach.config import llm_settings_from
+    from coach.practice import PracticeServices
+    from coach.questions import load_questions
+    from coach.rubric import load_rubric
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a valid port (1-65535)")
+    auth = parse_auth(os.environ.get("COACH_AUTH"))
+    settings = llm_settings_from(args)  # validates --api-base etc. before anything slow happens
+    load_rubric(args.rubric)
+    services = PracticeServices(
+        questions=load_questions(),
+        default_model=settings.model if settings else (args.model or os.environ.get("COACH_MODEL", "")).strip(),
+        default_api_base=(settings.api_base or "") if settings else (args.api_base or os.environ.get("COACH_API_BASE", "")).strip(),
+        default_offline=bool(args.offline),
+        default_rubric=args.rubric,
+    )
+
+    from coach import ui  # imports gradio (sets its offline env vars first)
+
+    demo = ui.build_app(services)
+    try:
+        ui.launch(demo, args.host, args.port, auth, prevent_thread_lock=True, quiet=True)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc}); pick another --port") from exc
+    mode = f"model {settings.model}" if settings else "offline rubric"
+    login = ", login required" if auth else ""
+    print(f"STAR-L Coach at http://{args.host}:{args.port} ({mode}{login}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    if settings is not None:
+        threading.Thread(target=_preload_llm, name="preload-litellm", daemon=True).start()
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
+
+
+def _preload_llm() -> None:
+    """Import litellm while the page is already served, so the first answer does not wait ~10 s for it."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        import coach.llm  # noqa: F401
+        import litellm  # noqa: F401
+    except ImportError:
+        pass  # reported to the user at the first answer, where it matters

@@ -1,0 +1,367 @@
+"""The LLM interviewer through LiteLLM: the only module that imports litellm, and only inside functions.
+
+One model string reaches every backend LiteLLM knows: ``ollama/llama3.1``, ``ollama_chat/…``,
+``openai/<name>`` with an api_base for any OpenAI-compatible server (llama.cpp, vLLM, LM Studio),
+or a hosted name (``gpt-4o-mini``, ``anthropic/…``) whose key LiteLLM reads from the provider's own
+environment variable. Coach never reads, passes or prints a key.
+
+Reliability, in one place:
+- tenacity is the only retry layer: every litellm call passes ``max_retries=0`` and
+  ``num_retries=0`` (otherwise the OpenAI client retries twice on its own, unseen).
+- Retried: rate limits (after Retry-After, capped), connection errors, timeouts, 5xx. Never retried:
+  auth and bad-request errors. Bounded attempts per call and one total deadline per question.
+- A 429 closes a rate-limit gate shared by every thread using this instance (batch scoring runs up
+  to 16), so all of them wait, not only the one that was told to.
+- LiteLLM's exceptions become coach's own at one choke point, :func:`translate_error`; messages are
+  our own plain words (providers' messages can echo part of a key).
+- The story is redacted (coach.redact) before it leaves the machine for a non-local model.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+from coach.config import LLMSettings
+from coach.errors import (
+    LLMAuthError,
+    LLMBadReply,
+    LLMBadRequest,
+    LLMError,
+    LLMRateLimited,
+    LLMTimeout,
+    LLMUnavailable,
+)
+from coach.models import Assessment
+from coach.prompts import Message, feedback_messages, interviewer_messages, repair_message
+from coach.redact import redact
+from coach.replies import BadReply, parse_reply
+from coach.rubric import Rubric
+from coach.service import InterviewerReply
+
+log = logging.getLogger(__name__)
+
+#: Model calls per request (the first try included) before giving up.
+MAX_ATTEMPTS = 3
+#: The longest Retry-After we honour; a server asking for more is treated as this.
+MAX_RETRY_AFTER_S = 30.0
+#: Wait after a 429 that did not say how long.
+DEFAULT_RETRY_AFTER_S = 2.0
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 8.0
+#: A call with less time than this left before the deadline is not worth starting.
+MIN_CALL_S = 0.05
+MAX_TOKENS = 700
+_RETRYABLE = (LLMUnavailable, LLMTimeout, LLMRateLimited)
+_MISSING_KEY_RE = re.compile(r"missing credentials|api[_ ]key (?:must be set|is not set|not found)|no api key", re.IGNORECASE)
+_KEY_VARIABLES = "OPENAI_API_KEY, ANTHROPIC_API_KEY, …"
+#: Sent to an OpenAI-compatible server (openai/<name> + api_base) when OPENAI_API_KEY is unset: the
+#: OpenAI client refuses to start without a key, and keyless llama.cpp / vLLM / LM Studio ignore it.
+LOCAL_PLACEHOLDER_KEY = "no-key-needed"
+
+
+def load_litellm() -> ModuleType:
+    """Import litellm on first use (~10 s), quietly: no price-list download, no debug banners."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+# --- the one choke point for third-party errors -------------------------------------------------
+
+
+def translate_error(exc: BaseException) -> LLMError:
+    """Map a LiteLLM / httpx exception onto coach's error tree. Callers ``raise translate_error(e) from e``.
+
+    The message is ours (kind of failure + HTTP status), never the provider's text.
+    """
+    if isinstance(exc, LLMError):
+        return exc
+    import httpx
+
+    litellm = load_litellm()
+    status = getattr(exc, "status_code", None)
+    http = f"HTTP {status}" if isinstance(status, int) else None
+    if isinstance(exc, (litellm.Timeout, httpx.TimeoutException, TimeoutError)):
+        return LLMTimeout()
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
+        return LLMRateLimited(retry_after=_retry_after(exc), detail="HTTP 429")
+    if _MISSING_KEY_RE.search(str(exc)[:300]):
+        return LLMAuthError(detail=f"no API key found: set the provider's key variable ({_KEY_VARIABLES})")
+    if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError)) or status in (401, 403):
+        return LLMAuthError(detail=f"{http or 'HTTP 401'}: check the provider's API key variable")
+    if isinstance(exc, litellm.NotFoundError) or status == 404:
+        return LLMBadRequest(detail="HTTP 404: check the model name and --api-base")
+    if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)):
+        return LLMBadRequest(detail=http)
+    if isinstance(exc, litellm.APIConnectionError) or _looks_like_connection_failure(exc):
+        return LLMUnavailable(detail="connection failed")
+    if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.BadGatewayError)):
+        return LLMUnavailable(detail=http)
+    if isinstance(status, int) and 400 <= status < 500:
+        return LLMBadRequest(detail=http)
+    if isinstance(exc, (httpx.HTTPError, ConnectionError, OSError)):
+        return LLMUnavailable(detail="connection failed")
+    return LLMUnavailable(detail=http or f"unexpected {type(exc).__name__}")
+
+
+def _looks_like_connection_failure(exc: BaseException) -> bool:
+    # On the openai path a refused connection surfaces as InternalServerError("Connection error.").
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        if isinstance(seen, (httpx.ConnectError, ConnectionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "connection error" in str(exc).lower()[:200]
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds from Retry-After / retry-after-ms (LiteLLM keeps headers on every path), if given."""
+    headers: Any = getattr(exc, "litellm_response_headers", None)
+    if not headers:
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    try:
+        millis = headers.get("retry-after-ms")
+        if millis is not None:
+            return max(0.0, float(millis) / 1000)
+        raw = headers.get("retry-after")
+    except (AttributeError, ValueError):
+        return None
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(str(raw))
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+# --- the interviewer ------------------------------------------------------------------------------
+
+
+class _RateLimitGate:
+    """When a 429 says "retry after N s", every thread of this instance waits until then."""
+
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._opens_at = 0.0
+
+    def close_for(self, seconds: float) -> None:
+        with self._lock:
+            self._opens_at = max(self._opens_at, self._clock() + seconds)
+
+    def wait_turn(self, deadline: float) -> None:
+        with self._lock:
+            opens_at = self._opens_at
+        delay = opens_at - self._clock()
+        if delay <= 0:
+            return
+        if opens_at > deadline - MIN_CALL_S:
+            raise _Final(LLMRateLimited(retry_after=delay, detail="asked to wait past the time limit"))
+        log.info("rate-limited: waiting %.1f s before the next model call", delay)
+        self._sleep(delay)
+
+
+class _Final(Exception):
+    """Wraps an LLMError that must not be retried (the deadline or the gate says stop)."""
+
+    def __init__(self, error: LLMError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class LiteLLMInterviewer:
+    """Asks grounded follow-up questions through LiteLLM; thread-safe; no network until asked."""
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.model
+        self._sleep = sleep
+        self._clock = clock
+        self._max_attempts = max(1, max_attempts)
+        self._gate = _RateLimitGate(clock, sleep)
+
+    # The Interviewer protocol -----------------------------------------------------------------
+
+    def ask(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> InterviewerReply:
+        """Follow-ups grounded in the assessment; one repair round for a malformed reply; LLMError otherwise."""
+        deadline = self._clock() + self.settings.deadline_s
+        messages = interviewer_messages(story=story, question=question, assessment=assessment, rubric=rubric)
+        text = self._complete(messages, deadline)
+        try:
+            return parse_reply(text, rubric)
+        except BadReply as problem:
+            log.info("the model's reply was not valid (%s); asking once to repair it", problem)
+            messages = [*messages, {"role": "assistant", "content": text[:4000]}, repair_message(str(problem), rubric)]
+        text = self._complete(messages, deadline)
+        try:
+            return parse_reply(text, rubric)
+        except BadReply as exc:
+            raise LLMBadReply(attempts=2, detail=str(exc)) from exc
+
+    def stream_feedback(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> Iterator[str]:
+        """Coaching prose, chunk by chunk as the model writes it (``stream=True``)."""
+        deadline = self._clock() + self.settings.deadline_s
+        messages = feedback_messages(story=story, question=question, assessment=assessment, rubric=rubric)
+        stream = self._call(messages, deadline, stream=True)
+        try:
+            for chunk in stream:
+                choices = getattr(chunk, "choices", None) or []
+                delta = getattr(choices[0], "delta", None) if choices else None
+                content = getattr(delta, "content", None)
+                if content:
+                    yield content
+        except Exception as exc:  # translated, cause kept
+            raise translate_error(exc) from exc
+
+    def check_reachable(self) -> tuple[bool, str]:
+        """One tiny call, for the settings screen: (ok, status in plain words). Never shows a key."""
+        start = self._clock()
+        probe: list[Message] = [{"role": "user", "content": "Reply with the single word OK."}]
+        try:
+            self._call(probe, start + min(self.settings.timeout_s, 15.0), attempts=1, max_tokens=5)
+        except LLMError as exc:
+            return False, f"{self.name}: {exc}"
+        return True, f"{self.name} answered in {self._clock() - start:.1f} s"
+
+    # Calls, retries, redaction ---------------------------------------------------------------
+
+    def _complete(self, messages: list[Message], deadline: float) -> str:
+        response = self._call(messages, deadline)
+        try:
+            content = response.choices[0].message.content
+        except (AttributeError, IndexError, TypeError):
+            content = None
+        return content or ""
+
+    def _call(self, messages: list[Message], deadline: float, *, attempts: int | None = None, **extra: Any) -> Any:
+        """One litellm.completion with tenacity around it; raises an LLMError counting the attempts."""
+        import tenacity
+
+        litellm = load_litellm()
+        outgoing = [{**m, "content": self._redact(m["content"])} for m in messages]
+        max_tokens = extra.pop("max_tokens", MAX_TOKENS)
+        calls: list[LLMError] = []
+
+        def attempt() -> Any:
+            remaining = deadline - self._clock()
+            if remaining < MIN_CALL_S:
+                raise _Final(LLMTimeout(detail=f"no answer within the {self.settings.deadline_s:g} s limit"))
+            self._gate.wait_turn(deadline)
+            remaining = deadline - self._clock()
+            try:
+                return litellm.completion(
+                    model=self.settings.model,
+                    messages=outgoing,
+                    api_base=self.settings.api_base,
+                    temperature=self.settings.temperature,
+                    max_tokens=max_tokens,
+                    timeout=max(MIN_CALL_S, min(self.settings.timeout_s, remaining)),
+                    max_retries=0,
+                    num_retries=0,
+                    drop_params=True,
+                    **self._key_kwargs(),
+                    **extra,
+                )
+            except Exception as exc:  # every failure is translated; the cause stays attached
+                error = translate_error(exc)
+                error.__cause__ = exc
+                calls.append(error)
+                if isinstance(error, LLMRateLimited):
+                    wait = min(error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S)
+                    self._gate.close_for(wait)
+                log.info("model call %d failed: %s", len(calls), error)
+                raise error from exc
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_RETRYABLE),
+            stop=tenacity.stop_after_attempt(attempts or self._max_attempts) | self._past_deadline(deadline),
+            wait=self._backoff(deadline),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except _Final as final:
+            raise self._summary(calls, stopped=final.error) from (calls[-1].__cause__ if calls else None)
+        except LLMError as last:
+            raise self._summary(calls) from last.__cause__
+
+    def _past_deadline(self, deadline: float) -> Callable[[Any], bool]:
+        return lambda _state: self._clock() >= deadline - MIN_CALL_S
+
+    def _backoff(self, deadline: float) -> Callable[[Any], float]:
+        def wait(state: Any) -> float:
+            outcome = state.outcome.exception() if state.outcome else None
+            if isinstance(outcome, LLMRateLimited):
+                return 0.0  # the shared gate does the waiting, for every thread
+            delay = min(BACKOFF_BASE_S * 2 ** (state.attempt_number - 1), BACKOFF_MAX_S)
+            delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+            return max(0.0, min(delay, deadline - self._clock() - MIN_CALL_S))
+
+        return wait
+
+    @staticmethod
+    def _summary(calls: list[LLMError], stopped: LLMError | None = None) -> LLMError:
+        """One error for the user: what happened and how many times ("the model timed out 3 times").
+
+        ``stopped`` is why we gave up before the attempts ran out (the deadline, a too-long Retry-After).
+        """
+        if not calls:
+            return stopped or LLMUnavailable()
+        final = calls[-1]
+        detail = final.detail
+        if stopped is not None and stopped.detail:
+            detail = f"{detail}; {stopped.detail}" if detail else stopped.detail
+        retry_after = getattr(final, "retry_after", None)
+        kind = type(final)
+        if all(type(c) is kind for c in calls):
+            if kind is LLMRateLimited:
+                return LLMRateLimited(retry_after=retry_after, attempts=len(calls), detail=detail)
+            return kind(attempts=len(calls), detail=detail)
+        suffix = f" ({detail})" if detail else ""
+        return kind(f"{kind.reason}{suffix} on the last of {len(calls)} attempts", attempts=len(calls), detail=detail)
+
+    def _key_kwargs(self) -> dict[str, str]:
+        """A placeholder key for a keyless local OpenAI-compatible server; otherwise LiteLLM reads the env."""
+        if (
+            self.settings.model.startswith("openai/")
+            and self.settings.api_base
+            and not os.environ.get("OPENAI_API_KEY")
+        ):
+            return {"api_key": LOCAL_PLACEHOLDER_KEY}
+        return {}
+
+    def _redact(self, text: str) -> str:
+        """User-listed terms always; e-mails, URLs and phone numbers whenever the model is not local."""
+        return redact(text, self.settings.redact_terms, patterns=not self.settings.is_local)

@@ -1,0 +1,300 @@
+"""The Gradio web app: the only module that imports gradio.
+
+:func:`build_app` lays out the page and wires components to the plain handlers of coach.practice;
+the services (transcriber, interviewer factory, question bank) come in as a parameter. Nothing heavy
+is imported here beyond gradio: litellm and faster-whisper load when first used.
+:func:`launch` starts it with the safe defaults (127.0.0.1, share off, optional login).
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: no analytics, no Hugging Face hub look-ups (gradio_client asks otherwise).
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from collections.abc import Callable, Iterator, Sequence  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from coach import practice  # noqa: E402
+from coach import webview as view  # noqa: E402
+from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
+
+TITLE = "STAR-L Coach"
+
+#: Extra tabs (e.g. Batch) are functions called inside the gr.Tabs block; each builds one gr.Tab.
+TabBuilder = Callable[[], None]
+
+CSS = """
+.coach-score-main { font-size: 2.4rem; font-weight: 700; }
+.coach-level, .coach-mode { color: #475569; }
+.coach-mode { font-size: .9rem; margin-top: .2rem; }
+.coach-notices { margin: .4rem 0 0 1rem; color: #92400e; }
+.coach-bar-row { display: flex; align-items: center; gap: .5rem; margin: .25rem 0; }
+.coach-bar-label { width: 6rem; }
+.coach-bar-track { flex: 1; background: #e2e8f0; height: .9rem; border-radius: .45rem; overflow: hidden; }
+.coach-bar { display: block; height: 100%; }
+.coach-bar-value { width: 4.5rem; text-align: right; font-variant-numeric: tabular-nums; }
+.coach-story { white-space: pre-wrap; line-height: 1.7; }
+.coach-seg { color: inherit; padding: 0 .1rem; }
+.coach-legend-item { border-left: .6rem solid; padding: 0 .5rem; margin-right: .5rem; font-size: .85rem; }
+.coach-criterion { list-style: none; margin: .3rem 0; }
+.coach-missing { color: #b91c1c; font-size: .9rem; margin-left: 1.4rem; }
+.coach-met .coach-mark { color: #059669; } .coach-unmet .coach-mark { color: #b91c1c; }
+.coach-quote { margin: .2rem 0 .2rem 1.4rem; padding-left: .5rem; border-left: 3px solid #cbd5e1; color: #334155; font-size: .9rem; }
+.coach-flag { list-style: none; color: #b91c1c; }
+.coach-status-error { color: #b91c1c; font-weight: 600; } .coach-status-warn { color: #92400e; }
+.coach-status-ok { color: #047857; }
+.coach-empty { color: #64748b; font-style: italic; }
+.coach-coaching { white-space: pre-wrap; }
+.coach-compare-cols { display: flex; gap: 2rem; }
+.coach-compare-table td, .coach-compare-table th { padding: .1rem .8rem; }
+#timer-box { font-size: 1.3rem; font-variant-numeric: tabular-nums; }
+#timer-box[data-state="near"] #timer-value { color: #b45309; }
+#timer-box[data-state="over"] #timer-value { color: #b91c1c; }
+#timer-box button { font-size: .8rem; margin-left: .3rem; padding: .1rem .5rem; border: 1px solid #cbd5e1; border-radius: .3rem; }
+"""
+
+TIMER_HTML = (
+    '<div id="timer-box" data-state="ok" title="Interviewers expect about 2 minutes">'
+    'Answer time <span id="timer-value">0:00</span> <span class="coach-empty">/ 2:00 target</span>'
+    '<button id="timer-start" type="button">Start</button><button id="timer-reset" type="button">Reset</button>'
+    '<div id="timer-note" class="coach-empty" style="font-size:.8rem">starts when you type or record</div></div>'
+)
+
+#: Runs in the browser when the timer renders: a client-side clock (no server round trips). It starts
+#: on the first keystroke in the answer or a click on the microphone, stops on Score, resets on Try again.
+TIMER_JS = """
+if (!window.__coachTimer) {
+  const t = { start: null, elapsed: 0, id: null };
+  const fmt = (s) => Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  const seconds = () => t.start ? Math.floor((Date.now() - t.start) / 1000) + t.elapsed : t.elapsed;
+  const render = () => {
+    const value = document.querySelector("#timer-value");
+    const box = document.querySelector("#timer-box");
+    if (!value || !box) return;
+    const s = seconds();
+    value.textContent = fmt(s);
+    box.dataset.state = s > 120 ? "over" : s >= 105 ? "near" : "ok";
+    box.dataset.running = t.start ? "yes" : "no";
+  };
+  window.__coachTimer = {
+    start() { if (t.start) return; t.start = Date.now(); t.id = setInterval(render, 500); render(); },
+    stop() { if (!t.start) return; t.elapsed = seconds(); t.start = null; clearInterval(t.id); render(); },
+    reset() { t.start = null; t.elapsed = 0; clearInterval(t.id); render(); },
+    seconds,
+  };
+  document.addEventListener("input", (e) => {
+    if (e.target.closest && e.target.closest("#story")) window.__coachTimer.start();
+  }, true);
+  document.addEventListener("click", (e) => {
+    const hit = (sel) => e.target.closest && e.target.closest(sel);
+    if (hit("#timer-start")) window.__coachTimer.start();
+    else if (hit("#timer-reset") || hit("#try-again-btn")) window.__coachTimer.reset();
+    else if (hit("#submit-btn")) window.__coachTimer.stop();
+    else if (hit("#audio button") && /record/i.test((e.target.closest("button").getAttribute("aria-label") || "") + e.target.closest("button").textContent)) window.__coachTimer.start();
+  }, true);
+}
+"""
+
+SETTINGS_NOTE = (
+    "**Keys are never typed here.** A hosted model reads its key from the provider's own environment "
+    "variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, …) on the machine running the app. "
+    "A local model (Ollama, llama.cpp, vLLM, LM Studio) needs only a model and an API base, e.g. "
+    "`ollama_chat/llama3.1` or `openai/<name>` with `http://127.0.0.1:8000/v1`. "
+    "Leave the model empty, or tick *Offline*, to use the rubric only. The score always comes from the "
+    "rubric; a model only asks the follow-up questions and writes coaching prose."
+)
+
+
+def _outputs(result: PracticeView) -> list[Any]:
+    """The view's values for gradio, plus whether coaching should stream next (only after a new score)."""
+    rescored = result.state is not KEEP and result.score is not KEEP and result.chat not in (KEEP, [])
+    return [gr.skip() if value is KEEP else value for value in result.values()] + [rescored]
+
+
+def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ()) -> gr.Blocks:
+    """The page. Handlers are coach.practice functions bound to ``services``."""
+    bank = services.questions
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        state = gr.State(PracticeState())
+        coach_next = gr.State(False)  # set by a handler that produced a new score: stream coaching for it
+        gr.Markdown(
+            f"# {TITLE}\nPractise the production-incident story: Situation, Task, Action, Result, Learning.",
+            elem_id="header",
+        )
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Practice", id="practice", elem_id="tab-practice"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        question = gr.Dropdown(
+                            choices=[(q.title, q.id) for q in bank.questions],
+                            value=bank.default.id,
+                            label="Question",
+                            elem_id="question",
+                        )
+                        question_text = gr.Markdown(view.md_escape(bank.default.text), elem_id="question-text")
+                        custom_question = gr.Textbox(
+                            label="…or type your own question", placeholder="Optional", elem_id="custom-question"
+                        )
+                        with gr.Accordion("Hints: symptoms, common causes, investigation steps", open=False, elem_id="hints-accordion"):
+                            hints = gr.HTML(practice.question_hints(services, bank.default.id), elem_id="hints")
+                    with gr.Column(scale=1, min_width=220):
+                        gr.HTML(TIMER_HTML, js_on_load=TIMER_JS, elem_id="answer-timer")
+                story = gr.Textbox(
+                    label="Your answer (type, paste, or record below; a transcript stays editable)",
+                    lines=9,
+                    max_lines=30,
+                    placeholder="Last spring our fraud model started blocking good payments…",
+                    elem_id="story",
+                )
+                audio = gr.Audio(
+                    sources=["microphone", "upload"],
+                    type="filepath",
+                    label="Or speak your answer (microphone or an audio file)",
+                    elem_id="audio",
+                )
+                with gr.Row():
+                    submit = gr.Button("Score my answer", variant="primary", elem_id="submit-btn")
+                    again = gr.Button("Try again", elem_id="try-again-btn")
+                status = gr.HTML("", elem_id="status")
+                with gr.Row():
+                    with gr.Column():
+                        score = gr.HTML(view.empty("Score an answer to see feedback here."), elem_id="score")
+                        chart = gr.HTML("", elem_id="chart")
+                        coaching = gr.HTML("", elem_id="coaching")
+                    with gr.Column():
+                        chat = gr.Chatbot(
+                            label="Interviewer",
+                            elem_id="chat",
+                            height=360,
+                            feedback_options=None,
+                            placeholder="The interviewer's follow-up questions appear here.",
+                        )
+                        followup_answer = gr.Textbox(
+                            label="Your answer to the interviewer", lines=2, elem_id="followup-answer"
+                        )
+                        answer_btn = gr.Button("Answer", elem_id="answer-btn")
+                gr.Markdown("### Your story, sentence by sentence")
+                highlights = gr.HTML("", elem_id="highlights")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        gr.Markdown("### Checklist")
+                        checklist = gr.HTML("", elem_id="checklist")
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Red flags")
+                        flags = gr.HTML("", elem_id="red-flags")
+                        gr.Markdown("### Delivery")
+                        delivery = gr.HTML("", elem_id="delivery")
+                gr.Markdown("### Last two attempts")
+                comparison = gr.HTML(
+                    view.empty("Press Try again and answer once more: the last two attempts are compared here."),
+                    elem_id="comparison",
+                )
+
+            with gr.Tab("Settings", id="settings", elem_id="tab-settings"):
+                gr.Markdown(SETTINGS_NOTE, elem_id="settings-note")
+                model = gr.Textbox(
+                    value=services.default_model,
+                    label="Model (LiteLLM model string; empty = offline rubric)",
+                    placeholder="ollama_chat/llama3.1",
+                    elem_id="model",
+                )
+                api_base = gr.Textbox(
+                    value=services.default_api_base,
+                    label="API base (for local or OpenAI-compatible servers)",
+                    placeholder="http://127.0.0.1:11434",
+                    elem_id="api-base",
+                )
+                offline = gr.Checkbox(value=services.default_offline, label="Offline: never call a model", elem_id="offline")
+                rubric = gr.Dropdown(
+                    choices=services.rubric_ids(), value=services.default_rubric, label="Rubric", elem_id="rubric"
+                )
+                check = gr.Button("Check model", elem_id="check-model-btn")
+                model_status = gr.HTML("", elem_id="model-status")
+
+            for build_tab in extra_tabs:
+                build_tab()
+
+        view_outputs = [
+            status, story, score, chart, highlights, checklist, flags, delivery, comparison, chat,
+            followup_answer, coaching, state, coach_next,
+        ]
+        assert len(view_outputs) == len(PracticeView.names()) + 1
+
+        def on_question(question_id: str | None) -> tuple[str, str]:
+            text = practice.resolve_question(services, question_id, None)
+            return view.md_escape(text), practice.question_hints(services, question_id)
+
+        def on_submit(
+            question_id: str | None, own_question: str | None, story_text: str, model_name: str | None,
+            base: str | None, is_offline: bool, rubric_id: str | None, current: PracticeState,
+        ) -> list[Any]:
+            return _outputs(practice.submit_answer(
+                services, question_id, own_question, story_text, model_name, base, is_offline, rubric_id, current
+            ))
+
+        def on_answer(answer: str, current: PracticeState) -> list[Any]:
+            return _outputs(practice.answer_in_chat(services, answer, current))
+
+        def on_try_again(current: PracticeState) -> list[Any]:
+            return _outputs(practice.try_again(services, current))
+
+        def on_audio(path: str | None, current: PracticeState) -> list[Any]:
+            return _outputs(practice.transcribe_audio(services, path, current))
+
+        def on_coaching(current: PracticeState, wanted: bool) -> Iterator[Any]:
+            if not wanted:  # the answer was refused (empty, bad settings): keep what is shown
+                yield gr.skip()
+                return
+            yield from practice.stream_coaching(services, current)
+
+        def on_check(model_name: str | None, base: str | None, is_offline: bool) -> str:
+            return practice.check_model(services, model_name, base, is_offline)
+
+        question.change(on_question, [question], [question_text, hints], api_name="question")
+        gr.on(
+            [audio.upload, audio.stop_recording], on_audio, [audio, state], view_outputs, api_name="transcribe"
+        )
+        submit.click(
+            on_submit,
+            [question, custom_question, story, model, api_base, offline, rubric, state],
+            view_outputs,
+            api_name="score",
+        ).then(on_coaching, [state, coach_next], [coaching], api_name="coaching")
+        gr.on(
+            [answer_btn.click, followup_answer.submit], on_answer, [followup_answer, state], view_outputs,
+            api_name="answer_followup",
+        ).then(on_coaching, [state, coach_next], [coaching], api_name="coaching_after_followup")
+        again.click(on_try_again, [state], view_outputs, api_name="try_again")
+        check.click(on_check, [model, api_base, offline], [model_status], api_name="check_model")
+    return demo
+
+
+def launch(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    *,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> None:
+    """Serve ``demo``: bound to ``host`` (127.0.0.1 unless told), share off, login when ``auth`` is set."""
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=auth,
+        auth_message="STAR-L Coach: log in with the COACH_AUTH credentials" if auth else None,
+        prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet,
+        show_error=False,
+        css=CSS,
+        footer_links=["api", "settings"],
+        run_history=False,  # answers are personal: do not keep them in the browser's run history
+    )
