@@ -149,12 +149,6 @@ def test_sections_out_of_order_are_still_found() -> None:
         assert met(a, cid), cid
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scorer: segment attribution counts criterion votes, so Action (4 criteria: timeline, technical "
-    "steps, ownership match almost any sentence) outvotes Learning/Result on 'Since then we added a drift "
-    "alert…' and 'The approval rate went back to 96%…'",
-)
 def test_out_of_order_sections_are_highlighted_by_their_own_component() -> None:
     a = run(stories.OUT_OF_ORDER)
     assert [segment.component for segment in a.segments] == ["learning", "result", "action", "situation"]
@@ -185,7 +179,6 @@ def test_spoken_transcript_without_punctuation() -> None:
     assert_spans_slice_back(stories.TRANSCRIPT, a)
 
 
-@pytest.mark.xfail(strict=True, reason="scorer: 'we did a postmortem' (spoken 'did') does not meet learning.process")
 def test_spoken_did_a_postmortem_is_a_process_change() -> None:
     a = run(stories.TRANSCRIPT)
     assert met(a, "learning.process")
@@ -245,21 +238,12 @@ def test_non_incident_story_gets_the_off_topic_notice() -> None:
 
 INCIDENT_STORIES = [
     "STRONG", "SHORT_COMPLETE", "IMPACT_AT_END", "OUT_OF_ORDER", "WE_ONLY", "TRANSCRIPT", "DURATION_ONLY",
-    "ON_CALL_HYPHEN",
+    "NUMBERS_NOT_OUTCOMES", "PERSONAL_LESSON",
+    "ON_CALL_HYPHEN", "ON_CALL_SPOKEN",  # transcripts write "on call" without the hyphen
 ]
-#: Clear incident stories the scorer currently calls off-topic (fewer than two sentences with its topic cues).
-OFF_TOPIC_MISSES = {
-    "NUMBERS_NOT_OUTCOMES": "scorer: 'broke after a library upgrade' + on-call + customers affected reads as off-topic",
-    "PERSONAL_LESSON": "scorer: 'serving stale results', 'refresh had stopped', customers complained reads as off-topic",
-    "ON_CALL_SPOKEN": "scorer: topic cues miss 'on call' without a hyphen (as transcripts write it); 'on-call' passes",
-}
 
 
-@pytest.mark.parametrize(
-    "name",
-    INCIDENT_STORIES
-    + [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=why)) for n, why in OFF_TOPIC_MISSES.items()],
-)
+@pytest.mark.parametrize("name", INCIDENT_STORIES)
 def test_incident_stories_are_on_topic(name: str) -> None:
     a = run(getattr(stories, name))
     assert a.on_topic and not has_notice(a, OFF_TOPIC), name
