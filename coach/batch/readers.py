@@ -241,12 +241,13 @@ class JsonlSource(InputSource):
             return Row(id=str(number), error=f"{source}: not valid JSON ({exc.msg} at column {exc.colno})")
         if not isinstance(data, dict):
             return Row(id=str(number), error=f"{source}: expected a JSON object, got {type(data).__name__}")
-        if _has_lone_surrogates(line, data):
-            return Row(id=str(number), error=f"{source}: contains an invalid \\u escape (a lone surrogate)")
         keys = {str(key).lower(): key for key in data}
         row_id = str(number)
         if ID_COLUMN in keys and data[keys[ID_COLUMN]] not in (None, "") and not isinstance(data[keys[ID_COLUMN]], (dict, list)):
             row_id = normalise_id(data[keys[ID_COLUMN]]) or row_id
+        if _has_lone_surrogates(line, data):
+            safe_id = row_id if not _undecodable(row_id) else str(number)
+            return Row(id=safe_id, error=f"{source}: contains an invalid \\u escape (a lone surrogate)")
         wanted = (self.column,) if self.column else ANSWER_COLUMNS
         key = next((keys[name] for name in wanted if name in keys), None)
         if key is None:
