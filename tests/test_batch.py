@@ -41,6 +41,13 @@ def story(i: int) -> str:
     return STORY.replace("3,000", f"{1000 + i:,}").replace("20 minutes", f"{5 + i % 50} minutes")
 
 
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model configured in the developer's environment must not reach these tests."""
+    monkeypatch.delenv("COACH_MODEL", raising=False)
+    monkeypatch.delenv("COACH_API_BASE", raising=False)
+
+
 @pytest.fixture(scope="module")
 def rubric() -> Rubric:
     return load_rubric()
@@ -479,3 +486,24 @@ def test_score_upload_for_the_web_tab(tmp_path: Path, rubric: Rubric) -> None:
     assert "<script" not in page and "&lt;script&gt;" in page
     assert Path(results).name == "cohort.results.csv"
     assert len(Path(results).read_text(encoding="utf-8").splitlines()) == 3
+
+
+# ── progress and summary ─────────────────────────────────────────────────────────────────────────
+
+
+def test_progress_bar_draws_rate_and_eta_only_when_enabled(rubric: Rubric) -> None:
+    from coach.batch.progress import Progress, summary_text
+
+    shown, hidden = io.StringIO(), io.StringIO()
+    for stream, enabled in ((shown, True), (hidden, False)):
+        progress = Progress(stream, total=4, enabled=enabled)
+        progress.skip()
+        for _ in range(3):
+            progress.advance()
+        progress.finish()
+    assert hidden.getvalue() == ""
+    drawn = shown.getvalue()
+    assert "4/4" in drawn and "100%" in drawn and "/s ETA" in drawn and drawn.endswith("\r")
+    cohort = Cohort(rubric)
+    text = summary_text(cohort, "out.jsonl", 1.0, 0, 0)
+    assert "scored 0, errors 0" in text and "output: out.jsonl" in text
