@@ -308,9 +308,11 @@ def test_resume_cuts_a_partial_line_and_skips_done_ids(tmp_path: Path, fmt: str)
     out.write_bytes(b"".join(lines[:keep]) + lines[keep][: len(lines[keep]) // 2])  # killed mid-write
     assert main(["batch", str(src), "--out", str(out), "--quiet", "--resume"]) == 0
     assert out.read_bytes() == full  # same bytes as an uninterrupted run: nothing lost, nothing twice
-    # A finished output resumes to no work at all.
-    assert main(["batch", str(src), "--out", str(out), "--quiet", "--resume"]) == 0
+    # A finished output resumes to no work at all; its report still covers every line.
+    report = tmp_path / "report.md"
+    assert main(["batch", str(src), "--out", str(out), "--quiet", "--resume", "--report", str(report)]) == 0
     assert out.read_bytes() == full
+    assert "Answers: 10, scored: 10, errors: 0" in report.read_text(encoding="utf-8")
 
 
 def test_resume_refuses_a_foreign_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

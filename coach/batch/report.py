@@ -145,11 +145,11 @@ def to_html(cohort: Cohort, title: str = "Batch report") -> str:
         _bars_svg([(label, count, str(count)) for label, count in cohort.level_counts()], max(cohort.scored, 1)),
         "<h2>Criteria: share of answers meeting each (most-missed first)</h2>",
         _bars_svg(
-            [(f"{name} ({cid})", rate, f"{rate:.0%}") for cid, name, rate in cohort.hit_rates()], 1.0, label_width=330
+            [(f"{name} ({cid})", rate, f"{rate:.0%}") for cid, name, rate in cohort.hit_rates()], 1.0, label_width=400
         ),
         "<h2>Red flags raised</h2>",
         _bars_svg([(f"{name} ({fid})", count, str(count)) for fid, name, count in cohort.flag_counts()],
-                  max(cohort.scored, 1), label_width=330),
+                  max(cohort.scored, 1), label_width=400),
         "<h2>Answers</h2>",
     ]
     if cohort.answers > len(cohort.table):
