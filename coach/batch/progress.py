@@ -86,6 +86,9 @@ def summary_text(cohort: Cohort, output: str, elapsed_s: float, written: int, sk
         + f" — {written:,} lines written in {elapsed_s:.1f} s"
         + (f", {skipped:,} already done (resumed)" if skipped else ""),
     ]
+    if cohort.modes.get("llm"):
+        lines.append("follow-ups: " + ", ".join(f"{mode} {count:,}" for mode, count in sorted(cohort.modes.items()))
+                     + " (offline rows say why in their notices)")
     missed = cohort.most_missed(3)
     if missed:
         lines.append("most missed: " + ", ".join(f"{cid} ({share:.0%})" for cid, share in missed))

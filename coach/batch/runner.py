@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Literal
@@ -104,6 +106,23 @@ def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[s
     _worker = RowScorer(rubric, LineEncoder(fmt, rubric), followups, notices)  # type: ignore[arg-type]
 
 
+def _ready() -> None:
+    """A no-op task: submitting it makes the pool start a worker."""
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes are started, so they inherit SIG_IGN (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _score_chunk(rows: list[Row]) -> list[Outcome | _Scored]:
     assert _worker is not None, "worker not initialised"
     return _worker.stage_chunk(rows)
@@ -160,6 +179,9 @@ class Runner:
             initializer=_init_worker,
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices),
         )
+        with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
+            for _ in range(self.processes):
+                pool.submit(_ready)  # each submit starts one worker now
         pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
         in_flight = self.processes * 3
 
