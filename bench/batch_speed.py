@@ -171,6 +171,9 @@ REPLY = json.dumps({"followups": [{"question": "What did you measure after the f
 
 class MockHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real server
+    # Headers and body go out as two writes; with Nagle on, the body waits for the client's delayed
+    # ACK (~40 ms on Linux), which would be the mock's latency, not the batch runner's.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("Content-Length", 0))
