@@ -44,6 +44,17 @@ def evaluate(
     check_story(story)
     assessment = score(story, rubric)
     assessment.notices.extend(notices or [])
+    return ask_followups(story, rubric, assessment, interviewer, question)
+
+
+def ask_followups(
+    story: str,
+    rubric: Rubric,
+    assessment: Assessment,
+    interviewer: Interviewer | None = None,
+    question: str | None = None,
+) -> Assessment:
+    """Attach follow-ups to a scored story (the second half of evaluate; batch scores elsewhere first)."""
     offline = offline_followups(assessment, rubric)
     if interviewer is None or not assessment.is_story:
         assessment.followups = offline

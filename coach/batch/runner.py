@@ -1,0 +1,306 @@
+"""Rows → result lines, in input order, with bounded memory and bounded concurrency.
+
+Two stages, so neither the CPU-bound scorer nor the I/O-bound model waits on the other:
+
+1. scoring: in worker processes (the scorer is pure Python regex work that holds the GIL; threads
+   would not run it in parallel). Each worker gets the rubric once, then chunks of rows. Small inputs
+   (fewer than ``pool_threshold`` rows) are scored inline: starting processes would cost more.
+2. follow-ups (with a model): one shared interviewer, called from a thread pool of ``concurrency``
+   threads. The interviewer is thread-safe and shares its rate-limit backoff across threads; a failed
+   call falls back to the rubric's follow-ups with a notice (coach.service.ask_followups).
+
+Only a window of rows is in flight at any time (a few chunks in the process pool, ``2 × concurrency``
+rows waiting for the model), and results are handed out strictly in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Literal
+
+from coach.batch.readers import Row
+from coach.batch.writers import AnswerSummary, LineEncoder, LineSink, error_record, result_record, summary_of
+from coach.errors import InputError
+from coach.followups import offline_followups
+from coach.inputs import check_story
+from coach.models import Assessment
+from coach.rubric import Rubric
+from coach.scorer import score
+from coach.service import Interviewer, ask_followups
+
+#: "none": scores only; "offline": the rubric's follow-ups; "llm": the interviewer's (rubric's on failure).
+Followups = Literal["none", "offline", "llm"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished row: its output line and what the report needs from it."""
+
+    id: str
+    line: str
+    summary: AnswerSummary
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A scored row still waiting for the model's follow-ups."""
+
+    row: Row
+    assessment: Assessment
+
+
+class RowScorer:
+    """The per-row work that needs no model: validate, score, attach offline follow-ups, encode."""
+
+    def __init__(self, rubric: Rubric, encoder: LineEncoder, followups: Followups, notices: Sequence[str] = ()) -> None:
+        self.rubric = rubric
+        self.encoder = encoder
+        self.followups = followups
+        self.notices = list(notices)
+
+    def stage(self, row: Row) -> Outcome | _Scored:
+        if row.error is not None:
+            return self.error(row.id, row.error)
+        try:
+            check_story(row.text, f"id {row.id}")
+            assessment = score(row.text, self.rubric)
+        except InputError as exc:
+            return self.error(row.id, str(exc))
+        except Exception as exc:  # a scorer bug must cost one row, never the run
+            return self.error(row.id, f"internal error while scoring: {type(exc).__name__}: {exc} (please report this)")
+        assessment.notices.extend(self.notices)
+        if self.followups == "llm" and assessment.is_story:
+            return _Scored(row, assessment)
+        if self.followups != "none":
+            assessment.followups = offline_followups(assessment, self.rubric)
+        return self.finish(row.id, assessment)
+
+    def finish(self, row_id: str, assessment: Assessment) -> Outcome:
+        record = result_record(row_id, assessment)
+        return Outcome(row_id, self.encoder.encode(record), summary_of(record))
+
+    def error(self, row_id: str, message: str) -> Outcome:
+        record = error_record(row_id, message)
+        return Outcome(row_id, self.encoder.encode(record), summary_of(record))
+
+    def stage_chunk(self, rows: list[Row]) -> list[Outcome | _Scored]:
+        return [self.stage(row) for row in rows]
+
+
+# Worker-process side: the scorer is built once per process by the pool's initializer.
+_worker: RowScorer | None = None
+
+
+def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[str]) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, cleanly
+    _worker = RowScorer(rubric, LineEncoder(fmt, rubric), followups, notices)  # type: ignore[arg-type]
+
+
+def _ready() -> None:
+    """A no-op task: submitting it makes the pool start a worker."""
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes are started, so they inherit SIG_IGN (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _score_chunk(rows: list[Row]) -> list[Outcome | _Scored]:
+    assert _worker is not None, "worker not initialised"
+    return _worker.stage_chunk(rows)
+
+
+class Runner:
+    """Turns rows into ordered outcomes; see the module docstring for the two stages."""
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        encoder: LineEncoder,
+        *,
+        interviewer: Interviewer | None = None,
+        followups: Followups = "offline",
+        notices: Sequence[str] = (),
+        concurrency: int = 4,
+        processes: int = 1,
+        chunk_size: int = 16,
+        pool_threshold: int = 64,
+    ) -> None:
+        if followups == "llm" and interviewer is None:
+            followups = "offline"
+        self.scorer = RowScorer(rubric, encoder, followups, notices)
+        self.interviewer = interviewer
+        self.concurrency = max(1, concurrency)
+        self.processes = max(1, processes)
+        self.chunk_size = max(1, chunk_size)
+        self.pool_threshold = pool_threshold
+
+    def outcomes(self, rows: Iterable[Row]) -> Iterator[Outcome]:
+        """Ordered outcomes; closing the generator early (Ctrl-C) cancels what is still queued."""
+        rows = iter(rows)
+        head = list(islice(rows, self.pool_threshold))
+        use_pool = self.processes > 1 and len(head) >= self.pool_threshold
+        chunks = _chunked(chain(head, rows), self.chunk_size)
+        staged = self._staged_in_pool(chunks) if use_pool else self._staged_inline(chunks)
+        if self.scorer.followups != "llm":
+            for item in staged:
+                assert isinstance(item, Outcome)
+                yield item
+            return
+        yield from self._with_followups(staged)
+
+    def _staged_inline(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
+        for chunk in chunks:
+            yield from self.scorer.stage_chunk(chunk)
+
+    def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
+        scorer = self.scorer
+        pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of a process that has threads
+            initializer=_init_worker,
+            initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices),
+        )
+        with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
+            for _ in range(self.processes):
+                pool.submit(_ready)  # each submit starts one worker now
+        pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
+        in_flight = self.processes * 3
+
+        def submit(chunk: list[Row]) -> Future[list[Outcome | _Scored]] | None:
+            nonlocal pool
+            if pool is None:
+                return None
+            try:
+                return pool.submit(_score_chunk, chunk)
+            except BrokenProcessPool:
+                pool = None
+                return None
+
+        def collect(chunk: list[Row], future: Future[list[Outcome | _Scored]] | None) -> list[Outcome | _Scored]:
+            nonlocal pool
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:  # a worker died (OOM-killed…): score the rest here
+                    pool = None
+            return scorer.stage_chunk(chunk)
+
+        try:
+            for chunk in chunks:
+                pending.append((chunk, submit(chunk)))
+                while pending and (len(pending) > in_flight or _done(pending[0][1])):
+                    yield from collect(*pending.popleft())
+            while pending:
+                yield from collect(*pending.popleft())
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Iterator[Outcome]:
+        window = self.concurrency * 2
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="coach-followups")
+        waiting: deque[Future[Outcome]] = deque()
+        try:
+            for item in staged:
+                if isinstance(item, Outcome):
+                    ready: Future[Outcome] = Future()
+                    ready.set_result(item)
+                    waiting.append(ready)
+                else:
+                    waiting.append(pool.submit(self._ask, item))
+                while waiting and (len(waiting) >= window or waiting[0].done()):
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _ask(self, item: _Scored) -> Outcome:
+        row, assessment = item.row, item.assessment
+        try:
+            assessment = ask_followups(row.text, self.scorer.rubric, assessment, self.interviewer, row.question)
+        except Exception as exc:  # an interviewer bug must not lose a scored row: the rubric asks instead
+            assessment.followups = offline_followups(assessment, self.scorer.rubric)
+            assessment.notices.append(
+                f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric."
+            )
+        return self.scorer.finish(row.id, assessment)
+
+
+def _done(future: Future[list[Outcome | _Scored]] | None) -> bool:
+    return future is None or future.done()
+
+
+def _chunked(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+# ── Driving a run: skip what is done, write each line, stop cleanly on Ctrl-C ─────────────────────
+
+
+@dataclass
+class BatchResult:
+    written: int = 0
+    skipped: int = 0
+    scored: int = 0
+    errors: int = 0
+    interrupted: bool = False
+
+
+def run_batch(
+    rows: Iterable[Row],
+    runner: Runner,
+    sink: LineSink,
+    *,
+    skip_ids: set[str] | frozenset[str] = frozenset(),
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_skip: Callable[[Row], None] | None = None,
+) -> BatchResult:
+    """Write one line per row not in ``skip_ids``, in order. Ctrl-C: stop after the last whole line."""
+    result = BatchResult()
+
+    def todo() -> Iterator[Row]:
+        for row in rows:
+            if row.id in skip_ids:
+                result.skipped += 1
+                if on_skip is not None:
+                    on_skip(row)
+                continue
+            yield row
+
+    outcomes = runner.outcomes(todo())
+    try:
+        for outcome in outcomes:
+            sink.write(outcome.line)
+            result.written += 1
+            if outcome.summary.error is None:
+                result.scored += 1
+            else:
+                result.errors += 1
+            if on_outcome is not None:
+                on_outcome(outcome)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        outcomes.close()  # cancels queued work; lines already written are whole
+    return result
