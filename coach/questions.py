@@ -10,11 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from coach.errors import RubricError
 from coach.resources import data_dir
+from coach.yamldata import parse_model, read_text
 
 QUESTIONS_FILE = "questions.yaml"
 
@@ -75,50 +74,8 @@ def load_questions(path: str | Path | None = None) -> QuestionBank:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> QuestionBank:
-    try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RubricError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(path, f"cannot be read ({exc})") from exc
-    return parse_questions(raw, path)
+    return parse_questions(read_text(Path(path)), path)
 
 
 def parse_questions(raw: str, source: str = "<questions>") -> QuestionBank:
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise RubricError(source, f"{where}invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
-    if not isinstance(data, dict):
-        raise RubricError(source, "expected a mapping with a `questions` list")
-    try:
-        return QuestionBank.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = _field_path(data, error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise RubricError(source, message, field) from exc
-
-
-def _field_path(data: object, loc: tuple[int | str, ...]) -> str:
-    """pydantic's location as a readable path, naming list items by their id: questions[latency-spike].text."""
-    parts: list[str] = []
-    node: object = data
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            item_id = node.get("id") if isinstance(node, dict) else None
-            label = f"[{item_id or key}]"
-            if parts:
-                parts[-1] += label
-            else:
-                parts.append(label)
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts)
+    return parse_model(raw, source, QuestionBank, "a `questions` list")

@@ -11,11 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.errors import RubricError
 from coach.resources import data_dir
+from coach.yamldata import parse_model, read_text
 
 DEFAULT_RUBRIC = "star-l"
 
@@ -224,50 +224,8 @@ def _load_cached(path: str) -> Rubric:
 
 
 def parse_rubric_file(path: Path) -> Rubric:
-    source = str(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RubricError(source, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise RubricError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise RubricError(source, f"cannot be read ({exc.strerror})") from exc
-    return parse_rubric_text(raw, source)
+    return parse_rubric_text(read_text(path), str(path))
 
 
 def parse_rubric_text(raw: str, source: str = "<rubric>") -> Rubric:
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise RubricError(source, f"{where}invalid YAML: {problem}") from exc
-    if not isinstance(data, dict):
-        raise RubricError(source, "expected a mapping with id, name, question, levels, components")
-    try:
-        return Rubric.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = _field_path(data, error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise RubricError(source, message, field or "(top level)") from exc
-
-
-def _field_path(data: object, loc: tuple[int | str, ...]) -> str:
-    """Turn pydantic's location into a readable path, naming list items by their id where they have one."""
-    parts: list[str] = []
-    node: object = data
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            item_id = node.get("id") if isinstance(node, dict) else None
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{item_id or key}]"]
-            continue
-        parts.append(str(key))
-        node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts)
+    return parse_model(raw, source, Rubric, "id, name, question, levels, components")
