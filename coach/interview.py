@@ -83,10 +83,12 @@ def answer_followup(
 
 def _next_question(session: InterviewSession) -> FollowUp | None:
     """The first follow-up not asked before; none when the story is complete or turns are used up."""
-    if len(session.turns) >= session.max_turns or not session.assessment.missing() and not session.assessment.raised_flags():
+    complete = not session.assessment.missing() and not session.assessment.raised_flags()
+    if complete or len(session.turns) >= session.max_turns:
         return None
-    asked = {q for turn in session.turns for q in [turn.question.question]}
+    asked = {turn.question.question for turn in session.turns}
     asked_targets = {t for turn in session.turns for t in turn.question.targets}
     candidates = [f for f in session.assessment.followups if f.question not in asked]
     fresh = [f for f in candidates if not set(f.targets) <= asked_targets]
-    return (fresh or candidates or [None])[0]
+    choices = fresh or candidates
+    return choices[0] if choices else None

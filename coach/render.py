@@ -43,9 +43,9 @@ def to_text(assessment: Assessment, rubric: Rubric) -> str:
     flags = [(f, a.red_flags[f.id]) for f in rubric.red_flags if a.red_flags[f.id].raised]
     lines.append("")
     lines.append("Red flags: " + ("none" if not flags else ""))
-    for flag, result in flags:
+    for flag, raised in flags:
         lines.append(f"  ⚑ {flag.name} [{flag.id}]: {flag.description}")
-        lines += [f'      "{_clip(span.text)}"' for span in result.evidence[:2]]
+        lines += [f'      "{_clip(span.text)}"' for span in raised.evidence[:2]]
     if a.followups:
         lines.append("")
         lines.append("Follow-up questions:")

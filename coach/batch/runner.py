@@ -19,7 +19,7 @@ import multiprocessing
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -153,7 +153,7 @@ class Runner:
         self.chunk_size = max(1, chunk_size)
         self.pool_threshold = pool_threshold
 
-    def outcomes(self, rows: Iterable[Row]) -> Iterator[Outcome]:
+    def outcomes(self, rows: Iterable[Row]) -> Generator[Outcome, None, None]:
         """Ordered outcomes; closing the generator early (Ctrl-C) cancels what is still queued."""
         rows = iter(rows)
         head = list(islice(rows, self.pool_threshold))
@@ -173,7 +173,7 @@ class Runner:
 
     def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
         scorer = self.scorer
-        pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+        started = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a process that has threads
             initializer=_init_worker,
@@ -181,7 +181,8 @@ class Runner:
         )
         with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
             for _ in range(self.processes):
-                pool.submit(_ready)  # each submit starts one worker now
+                started.submit(_ready)  # each submit starts one worker now
+        pool: ProcessPoolExecutor | None = started
         pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
         in_flight = self.processes * 3
 
@@ -215,7 +216,7 @@ class Runner:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
 
-    def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Iterator[Outcome]:
+    def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Generator[Outcome, None, None]:
         window = self.concurrency * 2
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="coach-followups")
         waiting: deque[Future[Outcome]] = deque()

@@ -32,9 +32,10 @@ CSV_JOIN = " | "
 def choose_format(requested: str | None, out: str | None) -> OutputFormat:
     """--format wins; otherwise the --out extension (.csv → csv); otherwise JSONL."""
     if requested:
-        if requested not in FORMATS:
-            raise UsageError(f"--format {requested!r}: choose jsonl or csv")
-        return requested  # type: ignore[return-value]
+        for known in FORMATS:
+            if requested == known:
+                return known
+        raise UsageError(f"--format {requested!r}: choose jsonl or csv")
     if out and Path(out).suffix.lower() == ".csv":
         return "csv"
     return "jsonl"
