@@ -101,7 +101,7 @@ def score_batch_upload(
     try:
         rows, report, results = score_upload(str(file), rubric, interviewer)
     except CoachError as exc:
-        return BatchView(status=view.status(_without_folder(str(exc), file), "error"))
+        return BatchView(status=view.status(_for_the_page(str(exc), file), "error"))
     except (OSError, UnicodeError) as exc:
         return BatchView(status=view.status(f"{file.name} could not be read ({type(exc).__name__}); check it is UTF-8 text.", "error"))
     if not rows:
@@ -133,9 +133,10 @@ def report_frame(report_html: str) -> str:
     )
 
 
-def _without_folder(message: str, file: Path) -> str:
-    """Messages from the readers name the path; the page shows only the file's name."""
-    return message.replace(str(file), file.name)
+def _for_the_page(message: str, file: Path) -> str:
+    """Reader messages are written for the CLI: show the file's name, not the server's temp path, and
+    no command-line flags."""
+    return message.replace(str(file), file.name).replace("name it with --column", "rename that column to answer")
 
 
 def _tally(results: str, rubric: Rubric) -> tuple[int, int]:
