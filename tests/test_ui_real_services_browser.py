@@ -26,7 +26,13 @@ import pytest
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import ARTIFACTS, chromium, new_page, served
-from tests.llm_mocks import followups_json, openai_chat, openai_error, openai_sse, sent_text
+from tests.llm_mocks import (
+    followups_json,
+    openai_chat,
+    openai_error,
+    openai_sse,
+    sent_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -170,7 +176,7 @@ def test_a_spoken_story_through_the_real_offline_transcriber(page: Any, tmp_path
     from tests.speech_audio import normalise, speak, word_error_rate
 
     wav = speak(SPOKEN, tmp_path / "story.wav")
-    page.locator("#audio").get_by_label(re.compile("upload", re.I)).first.click()
+    page.locator("#audio").get_by_label(re.compile("upload", re.IGNORECASE)).first.click()
     page.locator("#audio input[type=file]").set_input_files(str(wav))
     story = page.locator("#story textarea")
     expect(story).not_to_have_value("", timeout=90_000)  # first use loads the model
