@@ -148,6 +148,8 @@ def test_llm_mode_with_the_real_client_then_fallback_when_the_model_fails(page: 
 
     model.failing = True
     page.locator("#try-again-btn").click()
+    expect(page.locator("#story textarea")).to_have_value("")  # let Try again land before the next Score
+    expect(page.locator("#overall-score")).to_have_count(0)
     submit_story(page, STORY)
     expect(page.locator("#score-mode")).to_have_text("mode: offline rubric")
     expect(page.locator("#notices")).to_have_text(
