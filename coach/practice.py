@@ -472,6 +472,8 @@ def check_model(services: PracticeServices, model: str | None, api_base: str | N
         ok, detail = interviewer.check_reachable()
     except CoachError as exc:
         ok, detail = False, str(exc)
+    # The client names the model too ("openai/x answered in 0.2 s", "openai/x: …"): say it once.
+    detail = detail.removeprefix(f"{settings.model}: ").removeprefix(f"{settings.model} ")
     if ok:
         return view.status(f"✓ {settings.model} is reachable{': ' + detail if detail else ''}", "ok")
     return view.status(

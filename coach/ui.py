@@ -19,6 +19,7 @@ from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from coach import batch_tab as batch  # noqa: E402
 from coach import practice  # noqa: E402
 from coach import webview as view  # noqa: E402
 from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
@@ -272,6 +273,68 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
         again.click(on_try_again, [state], view_outputs, api_name="try_again")
         check.click(on_check, [model, api_base, offline], [model_status], api_name="check_model")
     return demo
+
+
+BATCH_NOTE = (
+    "Score a whole cohort at once, with the same code as `coach batch`. Upload a **.csv / .tsv** (an "
+    "`answer`, `story`, `text` or `response` column; optional `id` and `question` columns), a **.jsonl** "
+    "file, or a **.txt / .md** file with stories separated by lines of `---`. Up to "
+    f"{batch.MAX_UPLOAD_BYTES // 2**20} MB here; `coach batch` on the command line has no limit. "
+    "Scores always come from the rubric."
+)
+
+
+def batch_tab(services: PracticeServices) -> TabBuilder:
+    """The Batch tab (an extra tab for :func:`build_app`): upload a file, see the table and the
+    cohort report, download the results. Logic in coach.batch_tab; this only lays it out."""
+
+    def build() -> None:
+        model = batch.model_choice(services)
+        choices = [("Rubric follow-ups (fast, offline)", batch.FOLLOWUPS_RUBRIC)]
+        if model:
+            choices.append((f"Model follow-ups from {model} (slower; the rubric asks when it fails)", batch.FOLLOWUPS_MODEL))
+        with gr.Tab("Batch", id="batch", elem_id="tab-batch"):
+            gr.Markdown(BATCH_NOTE, elem_id="batch-note")
+            with gr.Row():
+                upload = gr.File(
+                    label="Answers file",
+                    file_count="single",
+                    file_types=list(batch.ACCEPTED_SUFFIXES),
+                    type="filepath",
+                    elem_id="batch-upload",
+                )
+                with gr.Column():
+                    rubric = gr.Dropdown(
+                        choices=services.rubric_ids(), value=services.default_rubric, label="Rubric", elem_id="batch-rubric"
+                    )
+                    followups = gr.Radio(
+                        choices=choices, value=batch.FOLLOWUPS_RUBRIC, label="Follow-up questions in the results",
+                        elem_id="batch-followups",
+                    )
+                    run = gr.Button("Score the file", variant="primary", elem_id="batch-run-btn")
+            status = gr.HTML("", elem_id="batch-status")
+            table = gr.Dataframe(
+                headers=["id", "overall", "level", "top missing / error"],
+                datatype=["str", "number", "str", "str"],
+                interactive=False,
+                wrap=True,
+                max_height=420,
+                label=f"Results (first {batch.TABLE_ROWS} rows)",
+                elem_id="batch-table",
+            )
+            downloads = gr.File(label="Download: results (CSV) and report (HTML)", file_count="multiple",
+                                interactive=False, elem_id="batch-downloads")
+            gr.Markdown("### Cohort report")
+            report = gr.HTML("", elem_id="batch-report")
+
+            def on_run(path: str | None, rubric_id: str | None, choice: str | None) -> list[Any]:
+                return batch.score_batch_upload(services, path, rubric_id, choice or batch.FOLLOWUPS_RUBRIC).values()
+
+            outputs = [status, table, report, downloads]
+            run.click(on_run, [upload, rubric, followups], outputs, api_name="batch")
+            upload.upload(on_run, [upload, rubric, followups], outputs, api_name="batch_upload")
+
+    return build
 
 
 def launch(
