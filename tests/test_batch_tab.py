@@ -131,3 +131,22 @@ def test_an_unknown_rubric_is_a_message(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "c.csv", [["answer"], [STORY]])
     result = batch_tab.score_batch_upload(services(), str(src), "no-such-rubric")
     assert "no-such-rubric" in plain(result.status) and result.rows == []
+
+
+def test_old_result_folders_are_swept_and_fresh_ones_kept(tmp_path, monkeypatch) -> None:
+    import os
+    import tempfile
+
+    from coach.batch import web
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = tmp_path / "coach-batch-old"
+    fresh = tmp_path / "coach-batch-fresh"
+    other = tmp_path / "not-ours"
+    for folder in (old, fresh, other):
+        folder.mkdir()
+        (folder / "answers.results.csv").write_text("id\n", encoding="utf-8")
+    os.utime(old, (1_000, 1_000))
+    os.utime(other, (1_000, 1_000))
+    assert web.sweep_old_results(max_age_s=3600) == 1
+    assert not old.exists() and fresh.exists() and other.exists()

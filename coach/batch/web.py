@@ -8,7 +8,9 @@ offer for download.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from coach.batch.readers import open_input
@@ -19,6 +21,23 @@ from coach.rubric import Rubric
 from coach.service import Interviewer
 
 TABLE_HEADERS = ["id", "score", "level", "top missing / error"]
+_FOLDER_PREFIX = "coach-batch-"
+#: Results are offered for download right after scoring; older result folders are swept away.
+RESULTS_MAX_AGE_S = 3600.0
+
+
+def sweep_old_results(max_age_s: float = RESULTS_MAX_AGE_S, now: float | None = None) -> int:
+    """Delete this app's result folders older than ``max_age_s`` from the temp folder; how many went."""
+    cutoff = (time.time() if now is None else now) - max_age_s
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(_FOLDER_PREFIX + "*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue  # vanished meanwhile, or not ours to touch
+    return removed
 
 
 def score_upload(
@@ -37,7 +56,9 @@ def score_upload(
     """
     source = open_input(path)
     encoder = LineEncoder(fmt, rubric)
-    folder = out_dir or tempfile.mkdtemp(prefix="coach-batch-")
+    if out_dir is None:
+        sweep_old_results()
+    folder = out_dir or tempfile.mkdtemp(prefix=_FOLDER_PREFIX)
     results = os.path.join(folder, f"{Path(path).stem}.results.{fmt}")
     cohort = Cohort(rubric)
     sink = FileSink(results, truncate=True)
