@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from coach.detectors import Facts, detect, new_facts
-from coach.matching import CompiledCues, Doc, compile_any
+from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
 from coach.rubric import Criterion, RedFlag, Rubric
 from coach.segment import Segmented, segment, words
@@ -49,6 +49,7 @@ class _Compiled:
     criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
     flags: tuple[tuple[RedFlag, CompiledCues], ...]
     topic: re.Pattern[str] | None
+    gate: PatternGate
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -58,22 +59,23 @@ def _compiled(rubric: Rubric) -> _Compiled:
     cached = _COMPILED.get(id(rubric))
     if cached is not None and cached[0] is rubric:
         return cached[1]
-    compiled = _Compiled(
-        criteria=tuple(
-            (criterion, component.id, CompiledCues.of(criterion.cues))
-            for component in rubric.components
-            for criterion in component.criteria
-        ),
-        flags=tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags),
-        topic=compile_any(tuple(rubric.topic_cues)),
+    criteria = tuple(
+        (criterion, component.id, CompiledCues.of(criterion.cues))
+        for component in rubric.components
+        for criterion in component.criteria
     )
+    flags = tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags)
+    topic = compile_any(tuple(rubric.topic_cues))
+    patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
+    patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
+    compiled = _Compiled(criteria=criteria, flags=flags, topic=topic, gate=PatternGate.of(patterns))
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
 
 
 def score(text: str, rubric: Rubric) -> Assessment:
     compiled = _compiled(rubric)
-    doc = Doc(segment(text))
+    doc = Doc(segment(text), compiled.gate)
     facts = new_facts(doc)
     word_count = len(words(text))
 
