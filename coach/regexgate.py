@@ -55,6 +55,7 @@ class Start:
     token_start: bool
     closed: bool
     exact_first: bool = False
+    follow: str = ""  # for "any token start": lower-case ASCII text that must follow the token
 
 
 class _Unknown(Exception):
@@ -106,8 +107,9 @@ def _walk(frames: tuple[_Frame, ...], acc: str, token_start: bool, exact_first: 
         op, av = items[index]
         rest = frames[:-1] + ((items, index + 1, icase),)
         if not acc and token_start and _word_start(op, av):
-            yield Start("", True, False)  # \\b then a word character of any kind: any token start
-            # (the more precise literal prefixes, when there are any, are not needed then)
+            # \\b then word characters of any kind: any token start; with "\\w+-owning", only tokens
+            # followed by "-owning" (the repeat cannot end inside the token before a non-word character).
+            yield Start("", True, False, follow=_follow(op, av, rest))
             return
         if op is _C.LITERAL or op is _C.IN:
             chars = _class_chars([(op, av)] if op is _C.LITERAL else av, icase, first=not acc)
@@ -217,6 +219,21 @@ def _word_start(op: object, av: object) -> bool:
     return True
 
 
+def _follow(op: object, av: object, rest: tuple[_Frame, ...]) -> str:
+    """The literal text right after a ``\\w+`` (starting with a non-word character), or ""."""
+    if op not in _REPEATS or av[1] != _C.MAXREPEAT:
+        return ""
+    items, index, _icase = rest[-1]
+    text = ""
+    while items is not None and index < len(items) and items[index][0] is _C.LITERAL:
+        char = chr(items[index][1])
+        if not char.isascii() or (not text and (char.lower() in _WORD_ASCII or _cased(char))):
+            break
+        text += char.lower()
+        index += 1
+    return text
+
+
 def _non_word_class(items: list) -> bool:
     """True for a class that only matches non-word characters (``\s``, ``[\s-]``)."""
     for op, av in items:
@@ -241,7 +258,9 @@ def _cased(char: str) -> bool:
     return char.lower() != char or char.upper() != char or char.casefold() != char
 
 
-Pairs = tuple[tuple[int, int], ...]
+#: (offset in the token, slot, literals of which one must start at the token, or None).
+Entry = tuple[int, int, tuple[str, ...] | None]
+Entries = tuple[Entry, ...]
 
 
 @dataclass(slots=True)
@@ -249,24 +268,26 @@ class GateIndex:
     """For a fixed list of patterns: where in a token each could match, cached per distinct token.
 
     ``on_lowered[slot]`` says the pattern runs on the lower-cased story (it is then fed the tokens of
-    that text); otherwise on the story itself.
+    that text); otherwise on the story itself. A token-start candidate may carry literals (e.g.
+    "the job" for the token "the"), checked on the lower-cased story when it is all ASCII.
     """
 
     patterns: Sequence[re.Pattern[str] | None]
     on_lowered: Sequence[bool]
     gated: list[bool] = field(default_factory=list)
-    # Token-start conditions, keyed by the literal's word part; "cs": first character case-sensitive.
-    _exact: dict[str, list[int]] = field(default_factory=dict)
-    _exact_cs: dict[str, list[int]] = field(default_factory=dict)
-    _prefix: dict[str, list[int]] = field(default_factory=dict)
-    _prefix_cs: dict[str, list[int]] = field(default_factory=dict)
+    # Token-start conditions, keyed by the literal's word part → (slot, full literal); "cs": the
+    # first character is case-sensitive.
+    _exact: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _exact_cs: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _prefix: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _prefix_cs: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _prefix_lengths: list[int] = field(default_factory=list)
+    _any_token: list[tuple[int, str]] = field(default_factory=list)  # (slot, text following the token)
     _inner: dict[str, list[int]] = field(default_factory=dict)  # first character → slots matching inside tokens
     _token_slots: list[int] = field(default_factory=list)
-    _any_token: list[int] = field(default_factory=list)  # slots that may match at any token start
     _inner_slots: list[int] = field(default_factory=list)
     symbols: dict[str, list[int]] = field(default_factory=dict)  # case-less symbol → slots starting there
-    _cache: dict[str, tuple[Pairs, Pairs, Pairs]] = field(default_factory=dict)
+    _cache: dict[str, tuple[Entries, Entries, Entries]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         lengths: set[int] = set()
@@ -279,7 +300,7 @@ class GateIndex:
                 head = start.literal
                 if not head:
                     token_slots.add(slot)
-                    self._any_token.append(slot)
+                    self._any_token.append((slot, start.follow))
                     continue
                 if head[0] not in _WORD_ASCII and not (start.exact_first and head[0].isascii() and head[0].isalpha()):
                     _add(self.symbols, head[0], slot)
@@ -292,50 +313,69 @@ class GateIndex:
                 word_end = next((i for i, c in enumerate(head.lower()) if c not in _WORD_ASCII), len(head))
                 cs = start.exact_first and not self.on_lowered[slot]
                 key = head[:word_end] if cs else head[:word_end].lower()
+                entry = (slot, head.lower())
                 if start.closed or word_end < len(head):
-                    _add(self._exact_cs if cs else self._exact, key, slot)
+                    _add(self._exact_cs if cs else self._exact, key, entry)
                 else:
-                    _add(self._prefix_cs if cs else self._prefix, key, slot)
+                    _add(self._prefix_cs if cs else self._prefix, key, entry)
                     lengths.add(len(key))
         self._prefix_lengths = sorted(lengths)
         self._token_slots = sorted(token_slots)
         self._inner_slots = sorted(inner_slots)
 
-    def entries(self, word: str) -> tuple[Pairs, Pairs, Pairs]:
-        """(offset in the token, slot) pairs, by offset, for the patterns that could match at or inside
-        the token ``word``: those run on the story, those run on the lower-cased story, and both."""
+    def entries(self, word: str) -> tuple[Entries, Entries, Entries]:
+        """The candidates a token ``word`` gives, by offset: for the patterns run on the story, for
+        those run on the lower-cased story, and for both."""
         found = self._cache.get(word)
         if found is None:
-            pairs = self._pairs(word)
+            entries = self._entries(word)
             found = (
-                tuple(p for p in pairs if not self.on_lowered[p[1]]),
-                tuple(p for p in pairs if self.on_lowered[p[1]]),
-                pairs,
+                tuple(e for e in entries if not self.on_lowered[e[1]]),
+                tuple(e for e in entries if self.on_lowered[e[1]]),
+                entries,
             )
             if len(self._cache) > 200_000:  # a bound for long-running servers fed odd vocabularies
                 self._cache.clear()
             self._cache[word] = found
         return found
 
-    def _pairs(self, word: str) -> Pairs:
+    def _entries(self, word: str) -> Entries:
         if not word.isascii():
             pairs = {(0, slot) for slot in self._token_slots}
             pairs.update((offset, slot) for slot in self._inner_slots for offset in range(len(word)))
-            return tuple(sorted(pairs))
+            return tuple((offset, slot, None) for offset, slot in sorted(pairs))
         lowered = word.lower()
         cased = word[0] + lowered[1:]
-        pairs = {(0, slot) for slot in self._any_token}
-        pairs.update((0, slot) for slot in self._exact.get(lowered, ()))
-        pairs.update((0, slot) for slot in self._exact_cs.get(cased, ()))
+        # slot → literals one of which must start at the token (None: the token alone qualifies)
+        at_start: dict[int, set[str] | None] = {}
+
+        def need(slot: int, literal: str | None) -> None:
+            if literal is None or len(literal) <= len(lowered):  # nothing to check past the token
+                at_start[slot] = None
+            elif at_start.get(slot, set()) is not None:
+                at_start.setdefault(slot, set()).add(literal)  # type: ignore[union-attr]
+
+        for slot, follow in self._any_token:
+            need(slot, lowered + follow if follow else None)
+        for entry in self._exact.get(lowered, []) + self._exact_cs.get(cased, []):
+            need(*entry)
         for length in self._prefix_lengths:
             if length > len(lowered):
                 break
-            pairs.update((0, slot) for slot in self._prefix.get(lowered[:length], ()))
-            pairs.update((0, slot) for slot in self._prefix_cs.get(cased[:length], ()))
+            for entry in self._prefix.get(lowered[:length], []) + self._prefix_cs.get(cased[:length], []):
+                need(entry[0], None)
+        inner: set[tuple[int, int]] = set()
         if self._inner:
             for offset, char in enumerate(lowered):
-                pairs.update((offset, slot) for slot in self._inner.get(char, ()))
-        return tuple(sorted(pairs))
+                inner.update((offset, slot) for slot in self._inner.get(char, ()))
+        out: list[Entry] = []
+        for slot, literals in sorted(at_start.items()):
+            if (0, slot) in inner:
+                literals = None  # it may also match inside the token at offset 0: no check
+            out.append((0, slot, None if literals is None else tuple(sorted(literals))))
+        out += [(offset, slot, None) for offset, slot in sorted(inner) if not (offset == 0 and slot in at_start)]
+        out.sort(key=lambda e: (e[0], e[1]))
+        return tuple(out)
 
     def candidates(self, text: str, lowered: str) -> list[list[int]]:
         """Per slot, the increasing positions where its pattern could match (of ``lowered`` for the
@@ -343,15 +383,17 @@ class GateIndex:
         out: list[list[int]] = [[] for _ in self.patterns]
         entries = self.entries
         if text.isascii():  # the same tokens at the same places in both texts: one pass
+            starts_with = lowered.startswith
             for m in _TOKEN.finditer(text):
                 position = m.start()
-                for offset, slot in entries(m.group())[2]:
-                    out[slot].append(position + offset)
-        else:
+                for offset, slot, literals in entries(m.group())[2]:
+                    if literals is None or starts_with(literals, position):
+                        out[slot].append(position + offset)
+        else:  # literals are not checked: case folding of non-ASCII text is subtle ("İ" matches "i")
             for source, which in ((text, 0), (lowered, 1)):
                 for m in _TOKEN.finditer(source):
                     position = m.start()
-                    for offset, slot in entries(m.group())[which]:
+                    for offset, slot, _literals in entries(m.group())[which]:
                         out[slot].append(position + offset)
         for symbol, symbol_slots in self.symbols.items():
             for slot in symbol_slots:
@@ -367,10 +409,10 @@ class GateIndex:
         return out
 
 
-def _add(index: dict[str, list[int]], key: str, slot: int) -> None:
-    slots = index.setdefault(key, [])
-    if slot not in slots:
-        slots.append(slot)
+def _add(index: dict, key: str, value: object) -> None:
+    values = index.setdefault(key, [])
+    if value not in values:
+        values.append(value)
 
 
 def gated_finditer(
