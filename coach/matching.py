@@ -89,15 +89,22 @@ class Doc:
         found = self._matches.get(key)
         if found is None:
             text = self._text_for(pattern)
-            slot = self.gate.slots.get(key) if self.gate is not None else None
-            if slot is not None:
-                if self._candidates is None:
-                    self._candidates = self.gate.index.candidates(self.seg.text, self._lowered())
-                found = gated_finditer(pattern, text, self._candidates[slot])
+            candidates = self.candidates(pattern)
+            if candidates is not None:
+                found = gated_finditer(pattern, text, candidates)
             if found is None:
                 found = [m.span() for m in pattern.finditer(text)]
             self._matches[key] = found
         return found
+
+    def candidates(self, pattern: re.Pattern[str]) -> list[int] | None:
+        """Increasing positions where a gated pattern could match (in the text it runs on), or None."""
+        slot = self.gate.slots.get(id(pattern)) if self.gate is not None else None
+        if slot is None:
+            return None
+        if self._candidates is None:
+            self._candidates = self.gate.index.candidates(self.seg.text, self._lowered())
+        return self._candidates[slot]
 
     def _text_for(self, pattern: re.Pattern[str]) -> str:
         return self._lowered() if runs_on_lowered(pattern) else self.seg.text

@@ -416,10 +416,11 @@ def _add(index: dict, key: str, value: object) -> None:
 
 
 def gated_finditer(
-    pattern: re.Pattern[str], text: str, candidates: Iterable[int], endpos: int | None = None
+    pattern: re.Pattern[str], text: str, candidates: Iterable[int], endpos: int | None = None, first: bool = False
 ) -> list[tuple[int, int]] | None:
     """The spans ``pattern.finditer(text, …, endpos)`` finds, trying only ``candidates`` (increasing,
-    all ≥ the search start). None when a match is empty: the caller then runs ``finditer`` itself."""
+    all ≥ the search start); with ``first``, only the first one (``search``). None when a match is
+    empty: the caller then runs ``finditer`` itself."""
     found: list[tuple[int, int]] = []
     match = pattern.match
     last = -1
@@ -433,5 +434,7 @@ def gated_finditer(
             if start == stop:
                 return None
             found.append((start, stop))
+            if first:
+                break
             last = stop
     return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach import quantities
 from coach.detectors import Facts, detect, new_facts
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
@@ -68,6 +69,7 @@ def _compiled(rubric: Rubric) -> _Compiled:
     topic = compile_any(tuple(rubric.topic_cues))
     patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
     patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
+    patterns += quantities.GATED_PATTERNS
     compiled = _Compiled(criteria=criteria, flags=flags, topic=topic, gate=PatternGate.of(patterns))
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
