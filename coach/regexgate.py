@@ -356,7 +356,9 @@ class GateIndex:
                 at_start.setdefault(slot, set()).add(literal)  # type: ignore[union-attr]
 
         for slot, follow in self._any_token:
-            need(slot, lowered + follow if follow else None)
+            if not follow:
+                need(slot, None)
+            # else: in ASCII stories candidates() finds the follower itself (see _followers)
         for entry in self._exact.get(lowered, []) + self._exact_cs.get(cased, []):
             need(*entry)
         for length in self._prefix_lengths:
@@ -381,20 +383,32 @@ class GateIndex:
         """Per slot, the increasing positions where its pattern could match (of ``lowered`` for the
         slots that run on it, else of ``text``; same length). Ungated slots get []."""
         out: list[list[int]] = [[] for _ in self.patterns]
-        entries = self.entries
+        cache = self._cache
         if text.isascii():  # the same tokens at the same places in both texts: one pass
             starts_with = lowered.startswith
             for m in _TOKEN.finditer(text):
-                position = m.start()
-                for offset, slot, literals in entries(m.group())[2]:
-                    if literals is None or starts_with(literals, position):
-                        out[slot].append(position + offset)
+                word = m.group()
+                found = cache.get(word)
+                if found is None:
+                    found = self.entries(word)
+                if found[2]:
+                    position = m.start()
+                    for offset, slot, literals in found[2]:
+                        if literals is None or starts_with(literals, position):
+                            out[slot].append(position + offset)
+            self._followers(lowered, out)
         else:  # literals are not checked: case folding of non-ASCII text is subtle ("İ" matches "i")
+            followed = {slot for slot, follow in self._any_token if follow}
             for source, which in ((text, 0), (lowered, 1)):
                 for m in _TOKEN.finditer(source):
                     position = m.start()
-                    for offset, slot, _literals in entries(m.group())[which]:
+                    for offset, slot, _literals in self.entries(m.group())[which]:
                         out[slot].append(position + offset)
+                    for slot in followed:
+                        if self.on_lowered[slot] == bool(which):
+                            out[slot].append(position)
+            for slot in followed:
+                out[slot].sort()
         for symbol, symbol_slots in self.symbols.items():
             for slot in symbol_slots:
                 source = lowered if self.on_lowered[slot] else text
@@ -407,6 +421,24 @@ class GateIndex:
                     at = source.find(symbol, at + 1)
                 positions.sort()
         return out
+
+
+    def _followers(self, lowered: str, out: list[list[int]]) -> None:
+        """Candidates of "any token followed by X" (``\\w+-owning``) in an ASCII story: the start of
+        the token before each occurrence of X."""
+        for slot, follow in self._any_token:
+            if not follow:
+                continue
+            positions = out[slot]
+            at = lowered.find(follow)
+            while at >= 0:
+                start = at
+                while start > 0 and lowered[start - 1] in _WORD_ASCII:
+                    start -= 1
+                if start < at:
+                    positions.append(start)
+                at = lowered.find(follow, at + 1)
+            positions.sort()
 
 
 def _add(index: dict, key: str, value: object) -> None:

@@ -161,12 +161,27 @@ def _component_scores(rubric: Rubric, criteria: dict[str, CriterionResult]) -> d
 
 
 def _is_story(text: str, word_count: int) -> bool:
+    """Enough function words (≥ 12% of the words), told by someone (two "I"/"we"…), in the past
+    tense (two past verbs). Each count stops as soon as its threshold is reached."""
     if word_count < MIN_STORY_WORDS:
         return False
-    function_share = len(_FUNCTION_WORDS.findall(text)) / word_count
-    told_by_someone = len(_PERSON.findall(text)) >= 2
-    past_events = len(_PAST.findall(text)) >= 2
-    return function_share >= 0.12 and told_by_someone and past_events
+    # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
+    needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
+    return (
+        _at_least(_FUNCTION_WORDS, text, needed)
+        and _at_least(_PERSON, text, 2)
+        and _at_least(_PAST, text, 2)
+    )
+
+
+def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
+    """``len(pattern.findall(text)) >= count``, scanning no further than needed."""
+    if count <= 0:
+        return True
+    for seen, _ in enumerate(pattern.finditer(text), start=1):
+        if seen >= count:
+            return True
+    return False
 
 
 def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
