@@ -90,9 +90,16 @@ class Quantity:
     kind: Kind
 
 
+# Every _TIME_REFERENCE match holds one of these (its first word follows white space or starts the
+# text), so a span without one has no time reference: a cheap, gateable pre-check.
+_TIME_REFERENCE_HINT = re.compile(
+    r"\b(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b", re.IGNORECASE
+)
 #: The patterns worth gating (coach.regexgate): a caller holding a gate for ``text`` passes
 #: ``candidates(pattern)`` → the increasing positions where the pattern could match, or None.
-GATED_PATTERNS: tuple[re.Pattern[str], ...] = (_GATE,) + tuple(p for p, _ in _CLASSIFIERS)
+GATED_PATTERNS: tuple[re.Pattern[str], ...] = (_GATE, _TIME_REFERENCE_HINT) + tuple(
+    p for p, _ in _CLASSIFIERS if p is not _TIME_REFERENCE
+)
 Candidates = Callable[[re.Pattern[str]], "list[int] | None"]
 _WORD_CHAR = re.compile(r"\w")
 
@@ -107,14 +114,22 @@ def find_quantities(
     """
     taken = bytearray(len(text))
     found: list[Quantity] = []
-    gated = {p: candidates(p) for p in GATED_PATTERNS} if candidates is not None else {}
+    # Gate positions per pattern (None: not gated). Lists, not dicts: hashing a re.Pattern hashes its code.
+    gate = hint = None
+    classifier_gates: list[list[int] | None] = [None] * len(_CLASSIFIERS)
+    if candidates is not None:
+        gate, hint = candidates(_GATE), candidates(_TIME_REFERENCE_HINT)
+        classifier_gates = [candidates(pattern) for pattern, _ in _CLASSIFIERS]
     for span_start, span_end in spans if spans is not None else [(0, len(text))]:
         # A gate reasons about whole tokens: a span ending inside a token is searched in full.
-        use_gate = bool(gated) and not _ends_inside_token(text, span_end)
-        if _spans(_GATE, text, span_start, span_end, gated.get(_GATE) if use_gate else None, first=True) == []:
+        use_gate = candidates is not None and not _ends_inside_token(text, span_end)
+        if not _spans(_GATE, text, span_start, span_end, gate if use_gate else None, first=True):
             continue
-        for pattern, kind in _CLASSIFIERS:
-            for start, end in _spans(pattern, text, span_start, span_end, gated.get(pattern) if use_gate else None):
+        for (pattern, kind), positions in zip(_CLASSIFIERS, classifier_gates):
+            if pattern is _TIME_REFERENCE and use_gate and hint is not None:
+                if not _spans(_TIME_REFERENCE_HINT, text, span_start, span_end, hint, first=True):
+                    continue
+            for start, end in _spans(pattern, text, span_start, span_end, positions if use_gate else None):
                 if end > start and not any(taken[start:end]):
                     taken[start:end] = b"\x01" * (end - start)
                     found.append(Quantity(start, end, kind))
@@ -128,6 +143,8 @@ def _spans(
     """``pattern.finditer(text, start, end)`` as spans (only the first one with ``first``), trying
     only the gate's candidate positions when there are some."""
     if candidates is not None:
+        if not candidates or candidates[-1] < start or candidates[0] >= end:
+            return []
         inside = candidates[bisect_left(candidates, start) : bisect_left(candidates, end)]
         spans = gated_finditer(pattern, text, inside, end, first=first)
         if spans is not None:
