@@ -48,9 +48,12 @@ def _case_free(pattern: str) -> bool:
     return True
 
 
+_IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
+
+
 def runs_on_lowered(pattern: re.Pattern[str]) -> bool:
     """Case-free patterns (compiled without IGNORECASE by compile_any) run on the lower-cased story."""
-    return not pattern.flags & re.IGNORECASE
+    return not pattern.flags & _IGNORECASE
 
 
 @dataclass(slots=True)
