@@ -134,8 +134,11 @@ class Doc:
     def in_same_clause(self, offset: int, pattern: re.Pattern[str] | None) -> bool:
         if pattern is None:
             return False
+        found = self.matches(pattern)
+        if not found:
+            return False  # most negative cues never occur: no clause to work out
         start, end = self.seg.clause_span(offset)
-        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in self.matches(pattern))
+        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,6 +258,7 @@ def _cased(char: str) -> bool:
     return char.lower() != char or char.upper() != char or char.casefold() != char
 
 
+_NOTHING: tuple = ((), (), ())
 #: (offset in the token, slot, literals of which one must start at the token, or None).
 Entry = tuple[int, int, tuple[str, ...] | None]
 Entries = tuple[Entry, ...]
@@ -288,6 +289,7 @@ class GateIndex:
     _inner_slots: list[int] = field(default_factory=list)
     symbols: dict[str, list[int]] = field(default_factory=dict)  # case-less symbol → slots starting there
     _cache: dict[str, tuple[Entries, Entries, Entries]] = field(default_factory=dict)
+    _fast: dict[str, tuple] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         lengths: set[int] = set()
@@ -339,6 +341,19 @@ class GateIndex:
             self._cache[word] = found
         return found
 
+    def _fast_entries(self, word: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
+        """For ASCII stories: (offset, slot) candidates with nothing to check, every literal to check
+        at the token start, and (slot, its literals) — so most tokens cost one ``startswith``."""
+        entries = self.entries(word)[2]
+        plain = tuple((offset, slot) for offset, slot, literals in entries if literals is None)
+        checked = tuple((slot, literals) for offset, slot, literals in entries if literals is not None)
+        union = tuple(sorted({literal for _, literals in checked for literal in literals}))
+        found = (plain, union, checked) if entries else _NOTHING
+        if len(self._fast) > 200_000:
+            self._fast.clear()
+        self._fast[word] = found
+        return found
+
     def _entries(self, word: str) -> Entries:
         if not word.isascii():
             pairs = {(0, slot) for slot in self._token_slots}
@@ -383,19 +398,23 @@ class GateIndex:
         """Per slot, the increasing positions where its pattern could match (of ``lowered`` for the
         slots that run on it, else of ``text``; same length). Ungated slots get []."""
         out: list[list[int]] = [[] for _ in self.patterns]
-        cache = self._cache
         if text.isascii():  # the same tokens at the same places in both texts: one pass
+            fast = self._fast
             starts_with = lowered.startswith
             for m in _TOKEN.finditer(text):
                 word = m.group()
-                found = cache.get(word)
+                found = fast.get(word)
                 if found is None:
-                    found = self.entries(word)
-                if found[2]:
-                    position = m.start()
-                    for offset, slot, literals in found[2]:
-                        if literals is None or starts_with(literals, position):
-                            out[slot].append(position + offset)
+                    found = self._fast_entries(word)
+                if found is _NOTHING:
+                    continue
+                position = m.start()
+                for offset, slot in found[0]:
+                    out[slot].append(position + offset)
+                if found[1] and starts_with(found[1], position):  # one check for all the literals first
+                    for slot, literals in found[2]:
+                        if starts_with(literals, position):
+                            out[slot].append(position)
             self._followers(lowered, out)
         else:  # literals are not checked: case folding of non-ASCII text is subtle ("İ" matches "i")
             followed = {slot for slot, follow in self._any_token if follow}

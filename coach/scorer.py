@@ -81,13 +81,12 @@ def score(text: str, rubric: Rubric) -> Assessment:
     facts = new_facts(doc)
     word_count = len(words(text))
 
-    # The result models are built with model_construct: every value is made here with its declared
-    # type, so validation would only re-check them (a tenth of a scoring). Assessment stays validated.
+    # (Not model_construct: pydantic's Python-level model_construct is slower than validating in Rust.)
     criteria: dict[str, CriterionResult] = {}
     for criterion, component_id, cues in compiled.criteria:
         met, hits = detect(criterion.detector, cues, facts)
         facts.results[criterion.id] = (met, hits)
-        criteria[criterion.id] = CriterionResult.model_construct(
+        criteria[criterion.id] = CriterionResult(
             met=met,
             evidence=_evidence(doc.seg, hits) if met else [],
             component=component_id,
@@ -97,7 +96,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
     red_flags: dict[str, RedFlagResult] = {}
     for flag, cues in compiled.flags:
         raised, hits = detect(flag.detector, cues, facts)
-        red_flags[flag.id] = RedFlagResult.model_construct(
+        red_flags[flag.id] = RedFlagResult(
             raised=raised, evidence=_evidence(doc.seg, hits) if raised else [], name=flag.name
         )
 
@@ -145,7 +144,7 @@ def _evidence(seg: Segmented, hits: list[int]) -> list[Span]:
     for index in hits[:MAX_EVIDENCE]:
         sentence = seg.sentences[index]
         text = seg.text[sentence.start : sentence.end]
-        spans.append(Span.model_construct(text=text, start=sentence.start, end=sentence.end))
+        spans.append(Span(text=text, start=sentence.start, end=sentence.end))
     return spans
 
 
@@ -154,7 +153,7 @@ def _component_scores(rubric: Rubric, criteria: dict[str, CriterionResult]) -> d
     for component in rubric.components:
         total = sum(c.weight for c in component.criteria)
         got = sum(c.weight for c in component.criteria if criteria[c.id].met)
-        out[component.id] = ComponentResult.model_construct(
+        out[component.id] = ComponentResult(
             score=int(round(100 * got / total)),
             name=component.name,
             met=sum(1 for c in component.criteria if criteria[c.id].met),
@@ -215,5 +214,5 @@ def _attribute(seg: Segmented, criteria: dict[str, CriterionResult], weights: di
         component = heading
         if component is None and votes[index]:
             component = max(votes[index].items(), key=lambda kv: kv[1])[0]
-        out.append(Segment.model_construct(start=sentence.start, end=sentence.end, text=text, component=component))
+        out.append(Segment(start=sentence.start, end=sentence.end, text=text, component=component))
     return out
