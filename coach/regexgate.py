@@ -1,19 +1,19 @@
-"""Run many regular expressions over one story by trying each only where it could match.
+r"""Run many regular expressions over one story by trying each only where it could match.
 
 ``pattern.finditer(text)`` makes ``re`` attempt a match at every character: ~30 ns each, times 40
-cue lists, times every character of the story. Yet a cue such as ``\\b(?:check(?:ed)?|dashboards?)\\b``
+cue lists, times every character of the story. Yet a cue such as ``\b(?:check(?:ed)?|dashboards?)\b``
 can only match where a word starting with "check" or "dashboard" starts. This module:
 
 1. derives from a pattern's parse tree a conservative set of :class:`Start` conditions that every
    match satisfies (``starts``), or gives up (``None``) when it cannot prove one;
-2. cuts the story once into ``\\w+`` tokens and, per distinct token (cached across stories), lists
+2. cuts the story once into ``\w+`` tokens and, per distinct token (cached across stories), lists
    the patterns that could match at or inside it (:class:`GateIndex`);
 3. replays ``finditer`` exactly: ``pattern.match(text, p)`` at the candidate positions in order,
    skipping those inside the previous match (:func:`gated_finditer`).
 
 Exactness: a position where the pattern matches is always a candidate, so trying candidates left to
 right finds the same leftmost, non-overlapping matches as ``finditer`` (which tries every position).
-``match(text, p)`` sees the text before ``p`` for ``\\b`` and look-behinds, as ``finditer`` does.
+``match(text, p)`` sees the text before ``p`` for ``\b`` and look-behinds, as ``finditer`` does.
 Anything the analysis does not understand (non-ASCII literals, wide classes, ``^``, back-references…)
 ends a prefix; an empty prefix makes the whole pattern ungated. Tokens holding non-ASCII characters
 (case folding of "İ", "ſ", "K" is subtle) are candidates for every gated pattern at every offset.
@@ -42,13 +42,13 @@ _MAX_CLASS = 12
 
 @dataclass(frozen=True, slots=True)
 class Start:
-    """Every match of a pattern satisfies at least one of its starts.
+    r"""Every match of a pattern satisfies at least one of its starts.
 
     ``literal`` begins the match: lower-case ASCII, except that its first character keeps its case
     when ``exact_first`` (it came from a case-sensitive part, e.g. ``(?-i:[A-Z])``), and that a lone
-    case-less symbol such as "€" may open it. With ``token_start`` the match starts where a ``\\w+``
+    case-less symbol such as "€" may open it. With ``token_start`` the match starts where a ``\w+``
     token starts. With ``closed`` the token ends right after ``literal``'s word characters. An empty
-    ``literal`` with ``token_start`` means any token start (e.g. ``\\b\\w+-owning``).
+    ``literal`` with ``token_start`` means any token start (e.g. ``\b\w+-owning``).
     """
 
     literal: str
@@ -202,7 +202,7 @@ def _class_chars(items: list, icase: bool, first: bool) -> list[str] | None:
 
 
 def _word_start(op: object, av: object) -> bool:
-    """True when the item is a wide class of word characters only (``\\w``, ``\\w+``, ``[a-z0-9]+``)
+    r"""True when the item is a wide class of word characters only (``\w``, ``\w+``, ``[a-z0-9]+``)
     that _class_chars will not expand: the match then starts on some word character."""
     if op in _REPEATS and av[0] > 0 and len(av[2].data) == 1:
         op, av = av[2].data[0]
@@ -220,7 +220,7 @@ def _word_start(op: object, av: object) -> bool:
 
 
 def _follow(op: object, av: object, rest: tuple[_Frame, ...]) -> str:
-    """The literal text right after a ``\\w+`` (starting with a non-word character), or ""."""
+    r"""The literal text right after a ``\w+`` (starting with a non-word character), or ""."""
     if op not in _REPEATS or av[1] != _C.MAXREPEAT:
         return ""
     items, index, _icase = rest[-1]
@@ -235,7 +235,7 @@ def _follow(op: object, av: object, rest: tuple[_Frame, ...]) -> str:
 
 
 def _non_word_class(items: list) -> bool:
-    """True for a class that only matches non-word characters (``\s``, ``[\s-]``)."""
+    r"""True for a class that only matches non-word characters (``\s``, ``[\s-]``)."""
     for op, av in items:
         if op is _C.CATEGORY and av is _C.CATEGORY_SPACE:
             continue
@@ -246,7 +246,7 @@ def _non_word_class(items: list) -> bool:
 
 
 def _matches_word_chars(sub: object) -> bool:
-    """True for a look-around body that matches any single word character (``\w``, ``[\w']``)."""
+    r"""True for a look-around body that matches any single word character (``\w``, ``[\w']``)."""
     data = list(getattr(sub, "data", []))
     if len(data) != 1 or data[0][0] is not _C.IN:
         return False
@@ -443,7 +443,7 @@ class GateIndex:
 
 
     def _followers(self, lowered: str, out: list[list[int]]) -> None:
-        """Candidates of "any token followed by X" (``\\w+-owning``) in an ASCII story: the start of
+        r"""Candidates of "any token followed by X" (``\w+-owning``) in an ASCII story: the start of
         the token before each occurrence of X."""
         for slot, follow in self._any_token:
             if not follow:
