@@ -121,6 +121,11 @@ def _walk(frames: tuple[_Frame, ...], acc: str, token_start: bool, exact_first: 
                 return
             if not acc:
                 exact_first = not icase
+                if not token_start or any(c.lower() not in _WORD_ASCII for c in chars):
+                    # Matching inside tokens or at symbols, only the first character is used: stop here.
+                    for char in chars:
+                        yield Start(char, token_start, False, exact_first)
+                    return
             for char in chars:
                 yield from _walk(rest, acc + char, token_start, exact_first)
             return
