@@ -101,4 +101,4 @@ def detect(detector: str, cues: CompiledCues, facts: Facts) -> Outcome:
 
 def new_facts(doc: Doc) -> Facts:
     spans = [(sentence.start, sentence.end) for sentence in doc.seg.sentences]
-    return Facts(doc=doc, quantities=find_quantities(doc.text, spans))
+    return Facts(doc=doc, quantities=find_quantities(doc.text, spans, doc.candidates))

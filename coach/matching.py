@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.regexgate import GateIndex, gated_finditer
 from coach.regexopt import optimise
 from coach.rubric import Cues
 from coach.segment import Segmented
@@ -47,14 +48,38 @@ def _case_free(pattern: str) -> bool:
     return True
 
 
+_IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
+
+
+def runs_on_lowered(pattern: re.Pattern[str]) -> bool:
+    """Case-free patterns (compiled without IGNORECASE by compile_any) run on the lower-cased story."""
+    return not pattern.flags & _IGNORECASE
+
+
+@dataclass(slots=True)
+class PatternGate:
+    """A rubric's patterns with their gate: each is tried only where it could match (coach.regexgate)."""
+
+    index: GateIndex
+    slots: dict[int, int]  # id(pattern) → slot; the index keeps the patterns alive
+
+    @classmethod
+    def of(cls, patterns: list[re.Pattern[str]]) -> PatternGate:
+        unique = list({id(p): p for p in patterns}.values())
+        index = GateIndex(unique, [runs_on_lowered(p) for p in unique])
+        return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
+
+
 @dataclass(slots=True)
 class Doc:
     """A segmented story plus a cache of pattern matches, shared by every detector for one scoring."""
 
     seg: Segmented
+    gate: PatternGate | None = None
     _lower: str | None = None
     _matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
+    _candidates: list[list[int]] | None = None
 
     @property
     def text(self) -> str:
@@ -66,13 +91,28 @@ class Doc:
         key = id(pattern)
         found = self._matches.get(key)
         if found is None:
-            found = [m.span() for m in pattern.finditer(self._text_for(pattern))]
+            text = self._text_for(pattern)
+            candidates = self.candidates(pattern)
+            if candidates is not None:
+                found = gated_finditer(pattern, text, candidates)
+            if found is None:
+                found = [m.span() for m in pattern.finditer(text)]
             self._matches[key] = found
         return found
 
+    def candidates(self, pattern: re.Pattern[str]) -> list[int] | None:
+        """Increasing positions where a gated pattern could match (in the text it runs on), or None."""
+        slot = self.gate.slots.get(id(pattern)) if self.gate is not None else None
+        if slot is None:
+            return None
+        if self._candidates is None:
+            self._candidates = self.gate.index.candidates(self.seg.text, self._lowered())
+        return self._candidates[slot]
+
     def _text_for(self, pattern: re.Pattern[str]) -> str:
-        if pattern.flags & re.IGNORECASE:
-            return self.seg.text
+        return self._lowered() if runs_on_lowered(pattern) else self.seg.text
+
+    def _lowered(self) -> str:
         if self._lower is None:
             lowered = self.seg.text.lower()
             if len(lowered) != len(self.seg.text):
@@ -94,8 +134,11 @@ class Doc:
     def in_same_clause(self, offset: int, pattern: re.Pattern[str] | None) -> bool:
         if pattern is None:
             return False
+        found = self.matches(pattern)
+        if not found:
+            return False  # most negative cues never occur: no clause to work out
         start, end = self.seg.clause_span(offset)
-        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in self.matches(pattern))
+        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +166,10 @@ class CompiledCues:
             min_sentences=cues.min_sentences,
             min_matches=cues.min_matches,
         )
+
+    def patterns(self) -> list[re.Pattern[str]]:
+        """Every compiled pattern of these cues."""
+        return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
 
     def matches(self, doc: Doc, apply_unless: bool = True) -> list[tuple[int, int]]:
         """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.

@@ -12,8 +12,12 @@ This module finds number mentions (digits or words) and classifies them:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from coach.regexgate import gated_finditer
 
 Kind = Literal["duration", "clock", "ignored", "measure"]
 
@@ -86,22 +90,70 @@ class Quantity:
     kind: Kind
 
 
-def find_quantities(text: str, spans: list[tuple[int, int]] | None = None) -> list[Quantity]:
+# Every _TIME_REFERENCE match holds one of these (its first word follows white space or starts the
+# text), so a span without one has no time reference: a cheap, gateable pre-check.
+_TIME_REFERENCE_HINT = re.compile(
+    r"\b(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b", re.IGNORECASE
+)
+#: The patterns worth gating (coach.regexgate): a caller holding a gate for ``text`` passes
+#: ``candidates(pattern)`` → the increasing positions where the pattern could match, or None.
+GATED_PATTERNS: tuple[re.Pattern[str], ...] = (_GATE, _TIME_REFERENCE_HINT) + tuple(
+    p for p, _ in _CLASSIFIERS if p is not _TIME_REFERENCE
+)
+Candidates = Callable[[re.Pattern[str]], "list[int] | None"]
+_WORD_CHAR = re.compile(r"\w")
+
+
+def find_quantities(
+    text: str, spans: list[tuple[int, int]] | None = None, candidates: Candidates | None = None
+) -> list[Quantity]:
     """Every number mention in ``text`` (within ``spans``, e.g. its sentences), classified.
 
     Overlapping mentions keep the most specific kind: a span of time before a clock time before
-    a non-measure before a measure.
+    a non-measure before a measure. ``candidates`` only makes it faster: the result is the same.
     """
     taken = bytearray(len(text))
     found: list[Quantity] = []
+    # Gate positions per pattern (None: not gated). Lists, not dicts: hashing a re.Pattern hashes its code.
+    gate = hint = None
+    classifier_gates: list[list[int] | None] = [None] * len(_CLASSIFIERS)
+    if candidates is not None:
+        gate, hint = candidates(_GATE), candidates(_TIME_REFERENCE_HINT)
+        classifier_gates = [candidates(pattern) for pattern, _ in _CLASSIFIERS]
     for span_start, span_end in spans if spans is not None else [(0, len(text))]:
-        if _GATE.search(text, span_start, span_end) is None:
+        # A gate reasons about whole tokens: a span ending inside a token is searched in full.
+        use_gate = candidates is not None and not _ends_inside_token(text, span_end)
+        if not _spans(_GATE, text, span_start, span_end, gate if use_gate else None, first=True):
             continue
-        for pattern, kind in _CLASSIFIERS:
-            for m in pattern.finditer(text, span_start, span_end):
-                start, end = m.span()
+        for (pattern, kind), positions in zip(_CLASSIFIERS, classifier_gates):
+            if pattern is _TIME_REFERENCE and use_gate and hint is not None:
+                if not _spans(_TIME_REFERENCE_HINT, text, span_start, span_end, hint, first=True):
+                    continue
+            for start, end in _spans(pattern, text, span_start, span_end, positions if use_gate else None):
                 if end > start and not any(taken[start:end]):
                     taken[start:end] = b"\x01" * (end - start)
                     found.append(Quantity(start, end, kind))
     found.sort(key=lambda q: q.start)
     return found
+
+
+def _spans(
+    pattern: re.Pattern[str], text: str, start: int, end: int, candidates: list[int] | None, first: bool = False
+) -> list[tuple[int, int]]:
+    """``pattern.finditer(text, start, end)`` as spans (only the first one with ``first``), trying
+    only the gate's candidate positions when there are some."""
+    if candidates is not None:
+        if not candidates or candidates[-1] < start or candidates[0] >= end:
+            return []
+        inside = candidates[bisect_left(candidates, start) : bisect_left(candidates, end)]
+        spans = gated_finditer(pattern, text, inside, end, first=first)
+        if spans is not None:
+            return spans
+    if first:
+        m = pattern.search(text, start, end)
+        return [] if m is None else [m.span()]
+    return [m.span() for m in pattern.finditer(text, start, end)]
+
+
+def _ends_inside_token(text: str, end: int) -> bool:
+    return 0 < end < len(text) and _WORD_CHAR.match(text, end - 1) is not None and _WORD_CHAR.match(text, end) is not None

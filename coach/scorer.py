@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach import quantities
 from coach.detectors import Facts, detect, new_facts
-from coach.matching import CompiledCues, Doc, compile_any
+from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
 from coach.rubric import Criterion, RedFlag, Rubric
 from coach.segment import Segmented, segment, words
@@ -49,6 +50,7 @@ class _Compiled:
     criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
     flags: tuple[tuple[RedFlag, CompiledCues], ...]
     topic: re.Pattern[str] | None
+    gate: PatternGate
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -58,25 +60,28 @@ def _compiled(rubric: Rubric) -> _Compiled:
     cached = _COMPILED.get(id(rubric))
     if cached is not None and cached[0] is rubric:
         return cached[1]
-    compiled = _Compiled(
-        criteria=tuple(
-            (criterion, component.id, CompiledCues.of(criterion.cues))
-            for component in rubric.components
-            for criterion in component.criteria
-        ),
-        flags=tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags),
-        topic=compile_any(tuple(rubric.topic_cues)),
+    criteria = tuple(
+        (criterion, component.id, CompiledCues.of(criterion.cues))
+        for component in rubric.components
+        for criterion in component.criteria
     )
+    flags = tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags)
+    topic = compile_any(tuple(rubric.topic_cues))
+    patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
+    patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
+    patterns += quantities.GATED_PATTERNS
+    compiled = _Compiled(criteria=criteria, flags=flags, topic=topic, gate=PatternGate.of(patterns))
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
 
 
 def score(text: str, rubric: Rubric) -> Assessment:
     compiled = _compiled(rubric)
-    doc = Doc(segment(text))
+    doc = Doc(segment(text), compiled.gate)
     facts = new_facts(doc)
     word_count = len(words(text))
 
+    # (Not model_construct: pydantic's Python-level model_construct is slower than validating in Rust.)
     criteria: dict[str, CriterionResult] = {}
     for criterion, component_id, cues in compiled.criteria:
         met, hits = detect(criterion.detector, cues, facts)
@@ -138,7 +143,8 @@ def _evidence(seg: Segmented, hits: list[int]) -> list[Span]:
     spans = []
     for index in hits[:MAX_EVIDENCE]:
         sentence = seg.sentences[index]
-        spans.append(Span(text=seg.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end))
+        text = seg.text[sentence.start : sentence.end]
+        spans.append(Span(text=text, start=sentence.start, end=sentence.end))
     return spans
 
 
@@ -157,12 +163,27 @@ def _component_scores(rubric: Rubric, criteria: dict[str, CriterionResult]) -> d
 
 
 def _is_story(text: str, word_count: int) -> bool:
+    """Enough function words (≥ 12% of the words), told by someone (two "I"/"we"…), in the past
+    tense (two past verbs). Each count stops as soon as its threshold is reached."""
     if word_count < MIN_STORY_WORDS:
         return False
-    function_share = len(_FUNCTION_WORDS.findall(text)) / word_count
-    told_by_someone = len(_PERSON.findall(text)) >= 2
-    past_events = len(_PAST.findall(text)) >= 2
-    return function_share >= 0.12 and told_by_someone and past_events
+    # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
+    needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
+    return (
+        _at_least(_FUNCTION_WORDS, text, needed)
+        and _at_least(_PERSON, text, 2)
+        and _at_least(_PAST, text, 2)
+    )
+
+
+def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
+    """``len(pattern.findall(text)) >= count``, scanning no further than needed."""
+    if count <= 0:
+        return True
+    for seen, _ in enumerate(pattern.finditer(text), start=1):
+        if seen >= count:
+            return True
+    return False
 
 
 def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:

@@ -42,16 +42,21 @@ class Segmented:
     text: str
     sentences: list[Sentence]
     _starts: list[int] = field(default_factory=list)
-    _clause_starts: list[int] = field(default_factory=list)
+    _clause_starts_cache: list[int] | None = None
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.sentences]
-        starts = {0}
-        for s in self.sentences:
-            starts.add(s.start)
-        for m in _CLAUSE_BREAK.finditer(self.text):
-            starts.add(m.start())
-        self._clause_starts = sorted(starts)
+
+    @property
+    def _clause_starts(self) -> list[int]:
+        """Sentence and clause starts, worked out on first use (many stories never need them)."""
+        if self._clause_starts_cache is None:
+            starts = {0}
+            starts.update(self._starts)
+            for m in _CLAUSE_BREAK.finditer(self.text):
+                starts.add(m.start())
+            self._clause_starts_cache = sorted(starts)
+        return self._clause_starts_cache
 
     def sentence_index(self, offset: int) -> int:
         """The index of the sentence holding ``offset`` (the nearest one before it, between sentences)."""
