@@ -66,6 +66,10 @@ _KEY_VARIABLES = "OPENAI_API_KEY, ANTHROPIC_API_KEY, …"
 #: Sent to an OpenAI-compatible server (openai/<name> + api_base) when OPENAI_API_KEY is unset: the
 #: OpenAI client refuses to start without a key, and keyless llama.cpp / vLLM / LM Studio ignore it.
 LOCAL_PLACEHOLDER_KEY = "no-key-needed"
+#: Coach never reads LiteLLM's cost figures. Zero per-token prices (LiteLLM's own per-call custom
+#: pricing) spare it part of the price look-up it runs after every call, which for an unmapped local
+#: model walks its generalisation rules. Nothing is sent to the server.
+NO_COST_TRACKING: dict[str, float] = {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0}
 
 
 def load_litellm() -> ModuleType:
@@ -290,6 +294,7 @@ class LiteLLMInterviewer:
                     max_retries=0,
                     num_retries=0,
                     drop_params=True,
+                    **NO_COST_TRACKING,
                     **self._key_kwargs(),
                     **extra,
                 )

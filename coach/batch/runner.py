@@ -180,8 +180,7 @@ class Runner:
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices),
         )
         with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
-            for _ in range(self.processes):
-                pool.submit(_ready)  # each submit starts one worker now
+            started = [pool.submit(_ready) for _ in range(self.processes)]  # each submit starts one worker now
         pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
         in_flight = self.processes * 3
 
@@ -206,7 +205,10 @@ class Runner:
 
         try:
             for chunk in chunks:
-                pending.append((chunk, submit(chunk)))
+                # Spawning a worker takes ~0.5 s (a fresh interpreter importing coach): until one is up,
+                # score here rather than wait, so the first lines (and the first model calls) start at once.
+                warm = any(future.done() for future in started)
+                pending.append((chunk, submit(chunk) if warm else None))
                 while pending and (len(pending) > in_flight or _done(pending[0][1])):
                     yield from collect(*pending.popleft())
             while pending:
