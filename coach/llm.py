@@ -15,6 +15,9 @@ Reliability, in one place:
 - LiteLLM's exceptions become coach's own at one choke point, :func:`translate_error`; messages are
   our own plain words (providers' messages can echo part of a key).
 - The story is redacted (coach.redact) before it leaves the machine for a non-local model.
+
+Hosted speech-to-text (:func:`transcribe_hosted`, used by coach.transcribe) goes through here too,
+so this stays the only module that imports litellm and its errors meet the same choke point.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -66,6 +70,10 @@ _KEY_VARIABLES = "OPENAI_API_KEY, ANTHROPIC_API_KEY, …"
 #: Sent to an OpenAI-compatible server (openai/<name> + api_base) when OPENAI_API_KEY is unset: the
 #: OpenAI client refuses to start without a key, and keyless llama.cpp / vLLM / LM Studio ignore it.
 LOCAL_PLACEHOLDER_KEY = "no-key-needed"
+#: Coach never reads LiteLLM's cost figures. Zero per-token prices (LiteLLM's own per-call custom
+#: pricing) spare it part of the price look-up it runs after every call, which for an unmapped local
+#: model walks its generalisation rules. Nothing is sent to the server.
+NO_COST_TRACKING: dict[str, float] = {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0}
 
 
 def load_litellm() -> ModuleType:
@@ -81,30 +89,35 @@ def load_litellm() -> ModuleType:
 
 
 def translate_error(exc: BaseException) -> LLMError:
-    """Map a LiteLLM / httpx exception onto coach's error tree. Callers ``raise translate_error(e) from e``.
+    """Map a LiteLLM / openai-client / httpx exception onto coach's error tree.
 
-    The message is ours (kind of failure + HTTP status), never the provider's text.
+    Callers ``raise translate_error(e) from e``. The message is ours (kind of failure + HTTP status),
+    never the provider's text. ``litellm.transcription`` can surface the openai client's own
+    exceptions (not LiteLLM's subclasses of them), so those are matched too.
     """
     if isinstance(exc, LLMError):
         return exc
     import httpx
 
     litellm = load_litellm()
-    status = getattr(exc, "status_code", None)
-    http = f"HTTP {status}" if isinstance(status, int) else None
-    if isinstance(exc, (litellm.Timeout, httpx.TimeoutException, TimeoutError)):
+    import openai  # already imported by litellm
+
+    status = _status_of(exc)
+    http = f"HTTP {status}" if status is not None else None
+    if isinstance(exc, (litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError)) or status == 408:
         return LLMTimeout()
-    if isinstance(exc, litellm.RateLimitError) or status == 429:
+    if isinstance(exc, (litellm.RateLimitError, openai.RateLimitError)) or status == 429:
         return LLMRateLimited(retry_after=_retry_after(exc), detail="HTTP 429")
     if _MISSING_KEY_RE.search(str(exc)[:300]):
         return LLMAuthError(detail=f"no API key found: set the provider's key variable ({_KEY_VARIABLES})")
-    if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError)) or status in (401, 403):
+    auth_errors = (litellm.AuthenticationError, litellm.PermissionDeniedError, openai.AuthenticationError, openai.PermissionDeniedError)
+    if isinstance(exc, auth_errors) or status in (401, 403):
         return LLMAuthError(detail=f"{http or 'HTTP 401'}: check the provider's API key variable")
-    if isinstance(exc, litellm.NotFoundError) or status == 404:
+    if isinstance(exc, (litellm.NotFoundError, openai.NotFoundError)) or status == 404:
         return LLMBadRequest(detail="HTTP 404: check the model name and --api-base")
     if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)):
         return LLMBadRequest(detail=http)
-    if isinstance(exc, litellm.APIConnectionError) or _looks_like_connection_failure(exc):
+    if isinstance(exc, (litellm.APIConnectionError, openai.APIConnectionError)) or _looks_like_connection_failure(exc):
         return LLMUnavailable(detail="connection failed")
     if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.BadGatewayError)):
         return LLMUnavailable(detail=http)
@@ -115,6 +128,11 @@ def translate_error(exc: BaseException) -> LLMError:
     return LLMUnavailable(detail=http or f"unexpected {type(exc).__name__}")
 
 
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
 def _looks_like_connection_failure(exc: BaseException) -> bool:
     # On the openai path a refused connection surfaces as InternalServerError("Connection error.").
     import httpx
@@ -123,7 +141,8 @@ def _looks_like_connection_failure(exc: BaseException) -> bool:
     for _ in range(5):
         if seen is None:
             break
-        if isinstance(seen, (httpx.ConnectError, ConnectionError)):
+        # "Connection" in the name: openai 3.x sends through its own httpx fork, whose errors are not httpx's.
+        if isinstance(seen, (httpx.ConnectError, ConnectionError)) or "Connect" in type(seen).__name__:
             return True
         seen = seen.__cause__ or seen.__context__
     return "connection error" in str(exc).lower()[:200]
@@ -290,6 +309,7 @@ class LiteLLMInterviewer:
                     max_retries=0,
                     num_retries=0,
                     drop_params=True,
+                    **NO_COST_TRACKING,
                     **self._key_kwargs(),
                     **extra,
                 )
@@ -365,3 +385,69 @@ class LiteLLMInterviewer:
     def _redact(self, text: str) -> str:
         """User-listed terms always; e-mails, URLs and phone numbers whenever the model is not local."""
         return redact(text, self.settings.redact_terms, patterns=not self.settings.is_local)
+
+
+# --- hosted speech-to-text ------------------------------------------------------------------------
+
+#: How long a hosted transcription may take (a 15-minute recording uploads and decodes slowly).
+TRANSCRIPTION_TIMEOUT_S = 120.0
+
+
+def transcribe_hosted(
+    path: Path,
+    *,
+    model: str,
+    api_base: str | None = None,
+    prompt: str | None = None,
+    language: str = "en",
+    timeout_s: float = TRANSCRIPTION_TIMEOUT_S,
+) -> str:
+    """The text of one recording from a hosted speech model (``whisper-1``, ``groq/whisper-large-v3``, …).
+
+    One call, no retries (the openai client's own are off: ``max_retries=0``); the key comes from the
+    provider's environment variable, as LiteLLM reads it. Failures are LLMError subclasses whose
+    one-line message names the service and never quotes the provider.
+    """
+    litellm = load_litellm()
+    try:
+        with path.open("rb") as handle:
+            response = litellm.transcription(
+                model=model,
+                file=handle,
+                language=language,
+                prompt=prompt,
+                api_base=api_base,
+                max_retries=0,
+                timeout=timeout_s,
+            )
+    except Exception as exc:  # translated at the choke point, cause kept
+        raise transcription_error(exc, model) from exc
+    text = getattr(response, "text", None)
+    if not isinstance(text, str):
+        raise LLMBadReply(f"hosted transcription ({model}) returned no text")
+    return text
+
+
+def transcription_error(exc: BaseException, model: str) -> LLMError:
+    """:func:`translate_error`'s verdict, worded for a transcription (what failed, what to do instead)."""
+    error = translate_error(exc)
+    status = _status_of(exc)
+    where = f"hosted transcription ({model})"
+    offline = "use --backend local"
+    if isinstance(error, LLMTimeout):
+        return LLMTimeout(f"{where} timed out; try again, or {offline}")
+    if isinstance(error, LLMAuthError):
+        return LLMAuthError(
+            f"{where} was refused: the API key is missing or invalid (HTTP {status or 401}); "
+            f"set the provider's key variable (e.g. OPENAI_API_KEY) or {offline}"
+        )
+    if isinstance(error, LLMRateLimited):
+        return LLMRateLimited(f"{where} was rate-limited (HTTP 429); wait and try again, or {offline}", error.retry_after)
+    if isinstance(error, LLMBadRequest):
+        return LLMBadRequest(f"{where} rejected the request ({f'HTTP {status}' if status else 'bad request'}); "
+                             "check the model name and the audio format")
+    if status is not None and status >= 500:
+        return LLMUnavailable(f"{where} failed on the server (HTTP {status}); try again later, or {offline}")
+    if isinstance(error, LLMUnavailable) and error.detail == "connection failed":
+        return LLMUnavailable(f"{where} could not be reached; check the network, or {offline}")
+    return type(error)(f"{where} failed ({type(exc).__name__}); {offline} to transcribe offline")

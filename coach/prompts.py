@@ -36,12 +36,19 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text for a model, not HTML
         keep_trailing_newline=False,
+        auto_reload=False,  # prompts ship with the package: no two stat() calls per render to re-check them
     )
 
 
 def render(name: str, **context: Any) -> str:
     """Render prompts/<name>.j2; a missing variable is an error, never a silent blank."""
     return _environment().get_template(f"{name}.j2").render(**context).strip()
+
+
+@lru_cache(maxsize=16)
+def render_static(name: str, **context: Any) -> str:
+    """:func:`render` for prompts that depend only on constants (the system prompts): rendered once."""
+    return render(name, **context)
 
 
 def defuse(text: str) -> str:
@@ -82,7 +89,7 @@ def grounding(assessment: Assessment, rubric: Rubric) -> dict[str, Any]:
 
 def interviewer_messages(*, story: str, question: str, assessment: Assessment, rubric: Rubric) -> list[Message]:
     markers = {"story_open": STORY_OPEN, "story_close": STORY_CLOSE}
-    system = render("interviewer_system", max_followups=MAX_FOLLOWUPS, **markers)
+    system = render_static("interviewer_system", max_followups=MAX_FOLLOWUPS, **markers)
     user = render(
         "interviewer_user", question=question, story=quote_story(story), **markers, **grounding(assessment, rubric)
     )
@@ -98,7 +105,7 @@ def feedback_messages(
     *, story: str, question: str, assessment: Assessment, rubric: Rubric, max_words: int = 180
 ) -> list[Message]:
     markers = {"story_open": STORY_OPEN, "story_close": STORY_CLOSE}
-    system = render("feedback_system", max_words=max_words, **markers)
+    system = render_static("feedback_system", max_words=max_words, **markers)
     user = render("feedback_user", question=question, story=quote_story(story), **markers, **grounding(assessment, rubric))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

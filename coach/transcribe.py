@@ -17,7 +17,8 @@ Before any transcription the file is checked locally — missing, unreadable, no
 faster-whisper bundles) — and refused with a one-line :class:`InputError`. The length is
 read from the container header first, so a two-hour file is refused without being decoded.
 
-Heavy imports (faster_whisper, av, litellm) happen inside the functions that need them.
+Heavy imports (faster_whisper, av) happen inside the functions that need them; the hosted call and its
+error mapping live in coach.llm (the only litellm importer).
 ``text_delivery`` (re-exported from coach.delivery) gives pasted transcripts the same filler and
 hedge counts.
 """
@@ -42,16 +43,7 @@ from coach.delivery import (
     join_words,
     text_delivery,
 )
-from coach.errors import (
-    InputError,
-    LLMAuthError,
-    LLMBadRequest,
-    LLMError,
-    LLMRateLimited,
-    LLMTimeout,
-    LLMUnavailable,
-    UsageError,
-)
+from coach.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -335,48 +327,8 @@ def _transcribe_local(audio: np.ndarray, name: str) -> list[Word]:
 
 
 # --- hosted backend ----------------------------------------------------------------------------
-# DESIGN.md makes coach/llm.py the only litellm importer; this lives here until it is folded in.
 
 def _transcribe_hosted(file: Path, model: str) -> str:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    from coach.llm import transcribe_hosted  # litellm is imported there, only when this backend is used
 
-    try:
-        with file.open("rb") as handle:
-            response = litellm.transcription(
-                model=model,
-                file=handle,
-                language="en",
-                prompt=VOCABULARY_HINT,
-                max_retries=0,  # the openai client would retry twice on its own
-                timeout=HOSTED_TIMEOUT_S,
-            )
-    except Exception as exc:
-        raise hosted_error(exc, model) from exc
-    text = getattr(response, "text", None)
-    if not isinstance(text, str):
-        raise LLMError(f"hosted transcription ({model}) returned no text")
-    return text
-
-
-def hosted_error(exc: BaseException, model: str) -> LLMError:
-    """LiteLLM's (and the openai client's) exceptions → coach.errors, in one line with no provider
-    message in it: those can echo part of the API key ("Incorrect API key provided: sk-…")."""
-    import openai
-
-    status = getattr(exc, "status_code", None)
-    where = f"hosted transcription ({model})"
-    if isinstance(exc, openai.APITimeoutError) or type(exc).__name__ == "Timeout" or status == 408:
-        return LLMTimeout(f"{where} timed out; try again, or use --backend local")
-    if status in (401, 403) or isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return LLMAuthError(f"{where} was refused: the API key is missing or invalid (HTTP {status or 401}); "
-                            "set the provider's key variable (e.g. OPENAI_API_KEY) or use --backend local")
-    if status == 429 or isinstance(exc, openai.RateLimitError):
-        return LLMRateLimited(f"{where} was rate-limited (HTTP 429); wait and try again, or use --backend local")
-    if isinstance(status, int) and 400 <= status < 500:
-        return LLMBadRequest(f"{where} rejected the request (HTTP {status}); check the model name and the audio format")
-    if isinstance(status, int) and status >= 500:
-        return LLMUnavailable(f"{where} failed on the server (HTTP {status}); try again later, or use --backend local")
-    if isinstance(exc, openai.APIConnectionError) or "Connection" in type(exc).__name__:
-        return LLMUnavailable(f"{where} could not be reached; check the network, or use --backend local")
-    return LLMError(f"{where} failed ({type(exc).__name__}); use --backend local to transcribe offline")
+    return transcribe_hosted(file, model=model, prompt=VOCABULARY_HINT, timeout_s=HOSTED_TIMEOUT_S)

@@ -109,6 +109,7 @@ def test_openai_compatible_local_server(rubric: Rubric) -> None:
     assert route.call_count == 1
     body = json.loads(route.calls[0].request.content)
     assert body["model"] == "qwen2.5-7b"
+    assert not [key for key in body if "cost" in key]  # LiteLLM's pricing arguments stay on our side
     assert assessment.mode == "llm" and assessment.model == "openai/qwen2.5-7b"
     assert [f.source for f in assessment.followups] == ["llm", "llm"]
     assert assessment.followups[0].targets == ["situation.impact", "result.duration"]
@@ -145,6 +146,7 @@ def test_ollama_generate(rubric: Rubric) -> None:
     assert assessment.mode == "llm" and assessment.model == "ollama/llama3.1"
     assert len(assessment.followups) == 2
     assert "<story>" in sent_text(route.calls[0].request)
+    assert b"cost_per_token" not in route.calls[0].request.content
 
 
 def test_ollama_chat(rubric: Rubric) -> None:

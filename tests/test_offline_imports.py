@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,18 @@ def test_importtime_of_the_real_entry_point(story: Path) -> None:
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.decode().splitlines() if "|" in line}
     assert "coach" in imported
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+_LITELLM_IMPORT = re.compile(r"^\s*(?:import\s+litellm\b|from\s+litellm(?:\.\w+)*\s+import\b)", re.MULTILINE)
+
+
+def test_only_coach_llm_imports_litellm_and_only_inside_functions() -> None:
+    # DESIGN.md: coach/llm.py is the one litellm importer (lazily), so the ~10 s import and the
+    # third-party error mapping each live in one place.
+    package = REPO_ROOT / "coach"
+    importers = sorted(
+        str(path.relative_to(REPO_ROOT)) for path in package.rglob("*.py") if _LITELLM_IMPORT.search(path.read_text("utf-8"))
+    )
+    assert importers == ["coach/llm.py"]
+    top_level = re.findall(r"^(?:import|from)\s+litellm\b.*$", (package / "llm.py").read_text("utf-8"), re.MULTILINE)
+    assert top_level == []

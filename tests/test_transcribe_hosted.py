@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from coach.errors import LLMAuthError, LLMError, LLMRateLimited, LLMUnavailable
+from coach.errors import LLMAuthError, LLMError, LLMRateLimited, LLMTimeout, LLMUnavailable
 from coach.transcribe import transcribe_file
 from tests.speech_audio import speak, write_wav
 
@@ -120,3 +120,24 @@ def test_the_cli_reports_a_hosted_failure_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("coach: error: hosted transcription (whisper-1)")
     assert FAKE_KEY not in err
+
+
+def test_a_hosted_timeout_is_one_clear_line(audio: Path, api: respx.Router) -> None:
+    route = api.post(URL).mock(side_effect=httpx.ReadTimeout("read timed out"))
+    with pytest.raises(LLMTimeout, match=r"^hosted transcription \(whisper-1\) timed out; .*--backend local$"):
+        transcribe_file(audio, backend="hosted")
+    assert route.call_count == 1  # not retried
+
+
+def test_the_openai_clients_own_exceptions_meet_the_choke_point() -> None:
+    # litellm.transcription can raise the openai client's exceptions rather than LiteLLM's subclasses.
+    import openai
+
+    from coach.llm import transcription_error, translate_error
+
+    request = httpx.Request("POST", URL)
+    assert isinstance(translate_error(openai.APITimeoutError(request=request)), LLMTimeout)
+    connection = translate_error(openai.APIConnectionError(request=request))
+    assert isinstance(connection, LLMUnavailable) and connection.detail == "connection failed"
+    message = str(transcription_error(openai.APIConnectionError(message=f"boom {FAKE_KEY}", request=request), "whisper-1"))
+    assert message.startswith("hosted transcription (whisper-1) could not be reached") and FAKE_KEY not in message

@@ -173,16 +173,15 @@ class Runner:
 
     def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
         scorer = self.scorer
-        started = ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a process that has threads
             initializer=_init_worker,
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices),
         )
         with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
-            for _ in range(self.processes):
-                started.submit(_ready)  # each submit starts one worker now
-        pool: ProcessPoolExecutor | None = started
+            started = [executor.submit(_ready) for _ in range(self.processes)]  # each submit starts one worker now
+        pool: ProcessPoolExecutor | None = executor
         pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
         in_flight = self.processes * 3
 
@@ -207,7 +206,10 @@ class Runner:
 
         try:
             for chunk in chunks:
-                pending.append((chunk, submit(chunk)))
+                # Spawning a worker takes ~0.5 s (a fresh interpreter importing coach): until one is up,
+                # score here rather than wait, so the first lines (and the first model calls) start at once.
+                warm = any(future.done() for future in started)
+                pending.append((chunk, submit(chunk) if warm else None))
                 while pending and (len(pending) > in_flight or _done(pending[0][1])):
                     yield from collect(*pending.popleft())
             while pending:

@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _preload_llm() -> None:
     """Import litellm while the page is already served, so the first answer does not wait ~10 s for it."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
-        import coach.llm  # noqa: F401
-        import litellm  # noqa: F401
+        from coach.llm import load_litellm
+
+        load_litellm()
     except ImportError:
         pass  # reported to the user at the first answer, where it matters
