@@ -378,7 +378,7 @@ def try_again(services: PracticeServices, state: PracticeState | None) -> Practi
     state = (state or PracticeState()).model_copy(deep=True)
     state.delivery = None
     done = len(state.attempts)
-    comparison = KEEP
+    comparison: str | _Keep = KEEP
     if done:
         comparison = view.empty(f"Attempt {done + 1}: answer again. It is compared with attempt {done} once scored.")
     cleared = view.empty("Score an answer to see feedback here.")
