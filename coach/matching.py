@@ -102,11 +102,14 @@ class Doc:
 
     def candidates(self, pattern: re.Pattern[str]) -> list[int] | None:
         """Increasing positions where a gated pattern could match (in the text it runs on), or None."""
-        slot = self.gate.slots.get(id(pattern)) if self.gate is not None else None
+        gate = self.gate
+        if gate is None:
+            return None
+        slot = gate.slots.get(id(pattern))
         if slot is None:
             return None
         if self._candidates is None:
-            self._candidates = self.gate.index.candidates(self.seg.text, self._lowered())
+            self._candidates = gate.index.candidates(self.seg.text, self._lowered())
         return self._candidates[slot]
 
     def _text_for(self, pattern: re.Pattern[str]) -> str:

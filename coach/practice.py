@@ -51,7 +51,7 @@ class TranscriptLike(Protocol):
 
     text: str
     duration_s: float
-    words_per_minute: float
+    words_per_minute: float | None  # None: no speaking time to measure a pace over
     fillers: dict[str, int]
     filler_count: int
 
@@ -135,7 +135,7 @@ class Delivery(BaseModel):
 
     transcript: str
     duration_s: float = 0.0
-    words_per_minute: float = 0.0
+    words_per_minute: float | None = 0.0  # None: not measured
     fillers: dict[str, int] = Field(default_factory=dict)
     filler_count: int = 0
 
@@ -144,7 +144,7 @@ class Delivery(BaseModel):
         return cls(
             transcript=transcript.text,
             duration_s=float(transcript.duration_s),
-            words_per_minute=float(transcript.words_per_minute),
+            words_per_minute=None if transcript.words_per_minute is None else float(transcript.words_per_minute),
             fillers=dict(transcript.fillers),
             filler_count=int(transcript.filler_count),
         )
@@ -378,7 +378,7 @@ def try_again(services: PracticeServices, state: PracticeState | None) -> Practi
     state = (state or PracticeState()).model_copy(deep=True)
     state.delivery = None
     done = len(state.attempts)
-    comparison = KEEP
+    comparison: str | _Keep = KEEP
     if done:
         comparison = view.empty(f"Attempt {done + 1}: answer again. It is compared with attempt {done} once scored.")
     cleared = view.empty("Score an answer to see feedback here.")

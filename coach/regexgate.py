@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypeVar
 
 try:  # The parser of the ``re`` module itself: the analysis reads exactly what ``re`` compiles.
     from re import _constants as _C  # type: ignore[attr-defined]
@@ -80,8 +81,10 @@ def starts(pattern: re.Pattern[str]) -> tuple[Start, ...] | None:
         return None
 
 
+# re._parser is untyped: an item of a parse tree is (opcode, argument), the argument's shape set by the opcode.
+_Item: TypeAlias = tuple[Any, Any]
 # A frame is (items, index, ignorecase); a frame whose items are None stops the walk there.
-_Frame = tuple[list | None, int, bool]
+_Frame: TypeAlias = tuple[list[_Item] | None, int, bool]
 _STOP: _Frame = (None, 0, False)
 
 
@@ -175,7 +178,7 @@ def _walk(frames: tuple[_Frame, ...], acc: str, token_start: bool, exact_first: 
 _REPEATS = tuple(op for op in (getattr(_C, name, None) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")) if op)
 
 
-def _class_chars(items: list, icase: bool, first: bool) -> list[str] | None:
+def _class_chars(items: list[_Item], icase: bool, first: bool) -> list[str] | None:
     """The characters a literal or class may match, as compared with tokens; None: too many or unknown.
 
     ASCII letters are lower-cased (tokens are compared lower-cased, which is conservative for
@@ -206,7 +209,7 @@ def _class_chars(items: list, icase: bool, first: bool) -> list[str] | None:
     return sorted(out)
 
 
-def _word_start(op: object, av: object) -> bool:
+def _word_start(op: object, av: Any) -> bool:
     r"""True when the item is a wide class of word characters only (``\w``, ``\w+``, ``[a-z0-9]+``)
     that _class_chars will not expand: the match then starts on some word character."""
     if op in _REPEATS and av[0] > 0 and len(av[2].data) == 1:
@@ -224,7 +227,7 @@ def _word_start(op: object, av: object) -> bool:
     return True
 
 
-def _follow(op: object, av: object, rest: tuple[_Frame, ...]) -> str:
+def _follow(op: object, av: Any, rest: tuple[_Frame, ...]) -> str:
     r"""The literal text right after a ``\w+`` (starting with a non-word character), or ""."""
     if op not in _REPEATS or av[1] != _C.MAXREPEAT:
         return ""
@@ -239,7 +242,7 @@ def _follow(op: object, av: object, rest: tuple[_Frame, ...]) -> str:
     return text
 
 
-def _non_word_class(items: list) -> bool:
+def _non_word_class(items: list[_Item]) -> bool:
     r"""True for a class that only matches non-word characters (``\s``, ``[\s-]``)."""
     for op, av in items:
         if op is _C.CATEGORY and av is _C.CATEGORY_SPACE:
@@ -263,10 +266,12 @@ def _cased(char: str) -> bool:
     return char.lower() != char or char.upper() != char or char.casefold() != char
 
 
-_NOTHING: tuple = ((), (), ())
 #: (offset in the token, slot, literals of which one must start at the token, or None).
-Entry = tuple[int, int, tuple[str, ...] | None]
-Entries = tuple[Entry, ...]
+Entry: TypeAlias = tuple[int, int, tuple[str, ...] | None]
+Entries: TypeAlias = tuple[Entry, ...]
+#: GateIndex._fast_entries: ((offset, slot) to try unchecked, all literals, (slot, its literals)).
+_FastEntries: TypeAlias = tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]
+_NOTHING: _FastEntries = ((), (), ())
 
 
 @dataclass(slots=True)
@@ -294,7 +299,7 @@ class GateIndex:
     _inner_slots: list[int] = field(default_factory=list)
     symbols: dict[str, list[int]] = field(default_factory=dict)  # case-less symbol → slots starting there
     _cache: dict[str, tuple[Entries, Entries, Entries]] = field(default_factory=dict)
-    _fast: dict[str, tuple] = field(default_factory=dict)
+    _fast: dict[str, _FastEntries] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         lengths: set[int] = set()
@@ -346,7 +351,7 @@ class GateIndex:
             self._cache[word] = found
         return found
 
-    def _fast_entries(self, word: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
+    def _fast_entries(self, word: str) -> _FastEntries:
         """For ASCII stories: (offset, slot) candidates with nothing to check, every literal to check
         at the token start, and (slot, its literals) — so most tokens cost one ``startswith``."""
         entries = self.entries(word)[2]
@@ -372,8 +377,10 @@ class GateIndex:
         def need(slot: int, literal: str | None) -> None:
             if literal is None or len(literal) <= len(lowered):  # nothing to check past the token
                 at_start[slot] = None
-            elif at_start.get(slot, set()) is not None:
-                at_start.setdefault(slot, set()).add(literal)  # type: ignore[union-attr]
+            else:
+                literals = at_start.setdefault(slot, set())
+                if literals is not None:  # None: the token alone already qualifies
+                    literals.add(literal)
 
         for slot, follow in self._any_token:
             if not follow:
@@ -465,7 +472,10 @@ class GateIndex:
             positions.sort()
 
 
-def _add(index: dict, key: str, value: object) -> None:
+_V = TypeVar("_V")
+
+
+def _add(index: dict[str, list[_V]], key: str, value: _V) -> None:
     values = index.setdefault(key, [])
     if value not in values:
         values.append(value)

@@ -120,7 +120,8 @@ def _outputs(result: PracticeView) -> list[Any]:
 def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ()) -> gr.Blocks:
     """The page. Handlers are coach.practice functions bound to ``services``."""
     bank = services.questions
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    demo = gr.Blocks(title=TITLE, analytics_enabled=False)  # not "with … as demo": gradio's __enter__ is untyped
+    with demo:
         state = gr.State(PracticeState())
         coach_next = gr.State(False)  # set by a handler that produced a new score: stream coaching for it
         gr.Markdown(

@@ -165,20 +165,24 @@ def quotes(spans: Iterable[Span], limit: int = 2) -> str:
     return out
 
 
-def delivery(duration_s: float, words_per_minute: float, fillers: dict[str, int], filler_count: int) -> str:
+def delivery(duration_s: float, words_per_minute: float | None, fillers: dict[str, int], filler_count: int) -> str:
     """Delivery metrics for a spoken answer, each with what good looks like."""
     minutes = duration_s / 60 if duration_s > 0 else 0
     over = duration_s > TARGET_SECONDS * 1.25
     under = duration_s < TARGET_SECONDS * 0.5
     length_note = "longer than the 2-minute target: tighten it" if over else "shorter than the 2-minute target: add detail" if under else "about the 2-minute target"
     low, high = COMFORTABLE_WPM
-    pace_note = "fast: slow down" if words_per_minute > high else "slow: pick up the pace" if words_per_minute < low else "comfortable"
+    if words_per_minute is None:  # no speaking time was measured
+        pace, pace_note = "not measured", "no speaking time to measure it over"
+    else:
+        pace = f"{words_per_minute:.0f} words/min"
+        pace_note = "fast: slow down" if words_per_minute > high else "slow: pick up the pace" if words_per_minute < low else "comfortable"
     rate = filler_count / minutes if minutes else 0.0
     top = ", ".join(f"{esc(word)} ×{count}" for word, count in sorted(fillers.items(), key=lambda kv: (-kv[1], kv[0]))[:5] if count)
     return (
         '<div class="coach-delivery">'
         f'<div>Length: <b id="delivery-duration">{_mmss(duration_s)}</b> — {length_note}</div>'
-        f'<div>Pace: <b id="delivery-wpm">{words_per_minute:.0f} words/min</b> — {pace_note} ({low}–{high} is easy to follow)</div>'
+        f'<div>Pace: <b id="delivery-wpm">{pace}</b> — {pace_note} ({low}–{high} is easy to follow)</div>'
         f'<div>Fillers: <b id="delivery-fillers">{filler_count}</b> ({rate:.1f}/min){": " + top if top else ""}</div>'
         "</div>"
     )

@@ -12,7 +12,7 @@ from coach.config import LLMSettings
 from coach.errors import LLMUnavailable, UsageError
 from coach.practice import KEEP, PracticeServices, PracticeState
 from coach.questions import load_questions
-from tests.ui_fakes import FakeInterviewer, FakeTranscriber, write_wav
+from tests.ui_fakes import FakeInterviewer, FakeTranscriber, FakeTranscript, write_wav
 
 WEAK = (
     "Our recommendation model in production started returning stale results and customers complained. "
@@ -218,6 +218,15 @@ def test_transcription_fills_the_story_and_delivery_metrics_follow_the_score(tmp
     assert scored.state.delivery is None  # consumed by this attempt
     typed = submit(svc, FOLLOWUP, heard.state)  # a different, typed story: no delivery metrics
     assert "appear for spoken answers" in typed.delivery
+
+
+def test_a_transcript_without_a_measured_pace_still_scores(tmp_path: Path) -> None:
+    # coach.transcribe.Transcript.words_per_minute is None when no speaking time was measured.
+    svc = services(transcribe=lambda path: FakeTranscript(text=WEAK, duration_s=90.0, words_per_minute=None))
+    heard = practice.transcribe_audio(svc, str(write_wav(tmp_path / "a.wav")), None)
+    assert heard.story == WEAK and "Transcribed 1:30" in heard.status
+    scored = submit(svc, WEAK, heard.state)
+    assert 'id="delivery-wpm">not measured<' in scored.delivery and 'id="delivery-duration">1:30' in scored.delivery
 
 
 def test_bad_audio_is_a_clear_error(tmp_path: Path) -> None:

@@ -34,4 +34,9 @@ def test_delivery_notes_what_good_looks_like() -> None:
     slow = view.delivery(30, 90, {"um": 3}, 3)
     assert "0:30" in slow and "shorter than the 2-minute target" in slow and "slow" in slow and "um ×3" in slow
     good = view.delivery(125, 140, {}, 0)
-    assert "about the 2-minute target" in good and "comfortable" in good
+    assert "about the 2-minute target" in good and "comfortable" in good and "140 words/min" in good
+
+
+def test_delivery_without_a_measured_pace_says_so() -> None:
+    out = view.delivery(60, None, {}, 0)
+    assert '<b id="delivery-wpm">not measured</b>' in out and "words/min" not in out

@@ -18,7 +18,7 @@ from coach.service import InterviewerReply
 class FakeTranscript(BaseModel):
     text: str
     duration_s: float
-    words_per_minute: float
+    words_per_minute: float | None  # like coach.transcribe.Transcript: None when no pace was measured
     fillers: dict[str, int] = Field(default_factory=dict)
     filler_count: int = 0
 
