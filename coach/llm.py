@@ -34,6 +34,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import tenacity
+
 from coach.config import LLMSettings
 from coach.errors import (
     LLMAuthError,
@@ -204,6 +206,17 @@ class _RateLimitGate:
         self._sleep(delay)
 
 
+class _StopAt(tenacity.stop.stop_base):
+    """Stop retrying once the clock reaches ``at`` (the total deadline, less the time a call needs)."""
+
+    def __init__(self, at: float, clock: Callable[[], float]) -> None:
+        self._at = at
+        self._clock = clock
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self._clock() >= self._at
+
+
 class _Final(Exception):
     """Wraps an LLMError that must not be retried (the deadline or the gate says stop)."""
 
@@ -285,7 +298,6 @@ class LiteLLMInterviewer:
 
     def _call(self, messages: list[Message], deadline: float, *, attempts: int | None = None, **extra: Any) -> Any:
         """One litellm.completion with tenacity around it; raises an LLMError counting the attempts."""
-        import tenacity
 
         litellm = load_litellm()
         outgoing = [{**m, "content": self._redact(m["content"])} for m in messages]
@@ -337,15 +349,15 @@ class LiteLLMInterviewer:
         except LLMError as last:
             raise self._summary(calls) from last.__cause__
 
-    def _past_deadline(self, deadline: float) -> Callable[[Any], bool]:
-        return lambda _state: self._clock() >= deadline - MIN_CALL_S
+    def _past_deadline(self, deadline: float) -> tenacity.stop.stop_base:
+        return _StopAt(deadline - MIN_CALL_S, self._clock)
 
-    def _backoff(self, deadline: float) -> Callable[[Any], float]:
-        def wait(state: Any) -> float:
+    def _backoff(self, deadline: float) -> Callable[[tenacity.RetryCallState], float]:
+        def wait(state: tenacity.RetryCallState) -> float:
             outcome = state.outcome.exception() if state.outcome else None
             if isinstance(outcome, LLMRateLimited):
                 return 0.0  # the shared gate does the waiting, for every thread
-            delay = min(BACKOFF_BASE_S * 2 ** (state.attempt_number - 1), BACKOFF_MAX_S)
+            delay: float = min(BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1), BACKOFF_MAX_S)
             delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
             return max(0.0, min(delay, deadline - self._clock() - MIN_CALL_S))
 

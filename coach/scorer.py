@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from coach import quantities
-from coach.detectors import Facts, detect, new_facts
+from coach.detectors import detect, new_facts
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
 from coach.rubric import Criterion, RedFlag, Rubric

@@ -234,7 +234,7 @@ def _load_audio(file: Path) -> np.ndarray:
     except ImportError as exc:
         raise _speech_missing() from exc
     try:
-        audio = decode_audio(str(file), sampling_rate=SAMPLE_RATE)
+        audio: np.ndarray = decode_audio(str(file), sampling_rate=SAMPLE_RATE)
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise _not_audio(file) from exc
     seconds = len(audio) / SAMPLE_RATE
