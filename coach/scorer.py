@@ -14,7 +14,7 @@ from coach.detectors import Facts, detect, new_facts
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
 from coach.rubric import Criterion, RedFlag, Rubric
-from coach.segment import Segmented, segment, words
+from coach.segment import Segmented, ascii_alternation, segment, words
 
 MAX_EVIDENCE = 3
 #: Below this many words an answer is not a story, whatever it says.
@@ -29,7 +29,12 @@ _PAST = re.compile(
     r"decided|asked|told|said|called|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_FUNCTION_WORDS = re.compile(r"\b(?:the|a|an|to|of|and|in|on|was|were|is|it|that|for|with|we|i|my|our)\b", re.IGNORECASE)
+_FUNCTION_WORD_LIST = ("the", "a", "an", "to", "of", "and", "in", "on", "was", "were", "is", "it", "that", "for", "with",
+                       "we", "i", "my", "our")
+_FUNCTION_WORDS = re.compile(r"\b(?:" + "|".join(_FUNCTION_WORD_LIST) + r")\b", re.IGNORECASE)
+# For lower-cased ASCII text: the same matches, faster (see coach.segment.ascii_alternation).
+_FUNCTION_WORDS_ASCII = ascii_alternation(_FUNCTION_WORD_LIST)
+_PAST_ASCII = re.compile(_PAST.pattern)
 _HEADING = re.compile(
     r"^\s*(?:\*\*|#+\s*)?(situation|context|background|task|role|actions?|what i did|results?|outcome|"
     r"learnings?|lessons?(?: learned)?|takeaways?)\s*(?:\*\*)?\s*[:\-–—]",
@@ -169,10 +174,12 @@ def _is_story(text: str, word_count: int) -> bool:
         return False
     # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
     needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
+    # ASCII text: the case-free patterns run case-sensitively on the lower-cased text (same matches).
+    lowered = text.lower() if text.isascii() else None
     return (
-        _at_least(_FUNCTION_WORDS, text, needed)
+        (_at_least(_FUNCTION_WORDS_ASCII, lowered, needed) if lowered is not None else _at_least(_FUNCTION_WORDS, text, needed))
         and _at_least(_PERSON, text, 2)
-        and _at_least(_PAST, text, 2)
+        and (_at_least(_PAST_ASCII, lowered, 2) if lowered is not None else _at_least(_PAST, text, 2))
     )
 
 

@@ -26,7 +26,7 @@ _DISCOURSE_WORDS = (
 _DISCOURSE = re.compile(r"\b(?:" + "|".join(_DISCOURSE_WORDS) + r")\b", re.IGNORECASE)
 
 
-def _ascii_variant(words: tuple[str, ...]) -> re.Pattern[str]:
+def ascii_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
     r"""The same alternation for lower-cased ASCII text: case-sensitive and grouped by first letter.
 
     On ASCII text ``pattern`` with IGNORECASE and this one on ``text.lower()`` find the same spans
@@ -41,14 +41,14 @@ def _ascii_variant(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(f"{first}(?:{'|'.join(rest)})" for first, rest in groups.items()) + r")\b")
 
 
-_DISCOURSE_ASCII = _ascii_variant(_DISCOURSE_WORDS)
+_DISCOURSE_ASCII = ascii_alternation(_DISCOURSE_WORDS)
 _LONG_RUN_WORDS = 30
 _MIN_PIECE_WORDS = 5
 # Clause boundaries: punctuation inside a sentence, or a coordinating word after a comma-less join.
 _CLAUSE_WORDS = ("but", "so", "because", "although", "though", "while", "whereas", "and then")
 _CLAUSE_BREAK = re.compile(r"[,;:()\u2014\u2013]|\s-\s|\b(?:" + "|".join(_CLAUSE_WORDS) + r")\b", re.IGNORECASE)
-# Lower-cased ASCII text: the punctuation, then the words (as in _ascii_variant); the same spans, faster.
-_CLAUSE_BREAK_ASCII = re.compile(r"[,;:()\u2014\u2013]|\s-\s|" + _ascii_variant(_CLAUSE_WORDS).pattern)
+# Lower-cased ASCII text: the punctuation, then the words (as in ascii_alternation); the same spans, faster.
+_CLAUSE_BREAK_ASCII = re.compile(r"[,;:()\u2014\u2013]|\s-\s|" + ascii_alternation(_CLAUSE_WORDS).pattern)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’_\-./%$]*")
 
 
