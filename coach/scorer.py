@@ -15,7 +15,7 @@ from coach.detectors import Facts, detect, new_facts
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
-from coach.segment import Segmented, ascii_alternation, segment, words
+from coach.segment import Segmented, ascii_alternation, segment
 
 MAX_EVIDENCE = 3
 #: Below this many words an answer is not a story, whatever it says.
@@ -92,7 +92,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
     compiled = _compiled(rubric)
     doc = Doc(segment(text), compiled.gate)
     facts = new_facts(doc)
-    word_count = len(words(text))
+    word_count = doc.seg.word_count  # == len(words(text))
 
     # Results are gathered as plain data with the models' field names and validated once, by the
     # Assessment: one call into pydantic's Rust core instead of ~50 model constructions from Python

@@ -64,6 +64,7 @@ class Segmented:
 
     text: str
     sentences: list[Sentence]
+    word_count: int = -1  # len(words(text)), counted while segmenting (-1: not counted)
     _starts: list[int] = field(default_factory=list)
     _clause_starts_cache: list[int] | None = None
 
@@ -102,12 +103,16 @@ class Segmented:
 
 def segment(text: str) -> Segmented:
     pieces: list[Sentence] = []
+    word_count = 0
     for start, end in _split_sentences(text):
-        for piece_start, piece_end in _split_run_on(text, start, end):
+        # No word crosses the white space between two of these runs: their counts add up to words(text).
+        run_words = len(_WORD.findall(text, start, end))
+        word_count += run_words
+        for piece_start, piece_end in _split_run_on(text, start, end, run_words):
             trimmed = _trim(text, piece_start, piece_end)
             if trimmed:
                 pieces.append(Sentence(*trimmed))
-    return Segmented(text, pieces)
+    return Segmented(text, pieces, word_count=word_count)
 
 
 def _split_sentences(text: str) -> list[tuple[int, int]]:
@@ -126,14 +131,14 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _split_run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _split_run_on(text: str, start: int, end: int, run_words: int) -> list[tuple[int, int]]:
     """Cut a long sentence before discourse markers, keeping every piece at least a few words long.
 
     (``_WORD`` has no look-around, so counting it over ``chunk, a, b`` counts it over ``chunk[a:b]``.)
     """
-    chunk = text[start:end]
-    if len(_WORD.findall(chunk)) <= _LONG_RUN_WORDS:
+    if run_words <= _LONG_RUN_WORDS:  # run_words: len(_WORD.findall(text, start, end))
         return [(start, end)]
+    chunk = text[start:end]
     markers = _DISCOURSE_ASCII.finditer(chunk.lower()) if chunk.isascii() else _DISCOURSE.finditer(chunk)
     cuts = [start]
     words_since_cut = 0
