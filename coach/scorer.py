@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from coach import quantities
 from coach.detectors import detect, new_facts
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
-from coach.models import Assessment, ComponentResult, CriterionResult, RedFlagResult, Segment, Span
+from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
-from coach.segment import Segmented, segment, words
+from coach.segment import Segmented, ascii_alternation, segment
 
 MAX_EVIDENCE = 3
 #: Below this many words an answer is not a story, whatever it says.
@@ -29,7 +30,12 @@ _PAST = re.compile(
     r"decided|asked|told|said|called|[a-z]{3,}ed)\b",
     re.IGNORECASE,
 )
-_FUNCTION_WORDS = re.compile(r"\b(?:the|a|an|to|of|and|in|on|was|were|is|it|that|for|with|we|i|my|our)\b", re.IGNORECASE)
+_FUNCTION_WORD_LIST = ("the", "a", "an", "to", "of", "and", "in", "on", "was", "were", "is", "it", "that", "for", "with",
+                       "we", "i", "my", "our")
+_FUNCTION_WORDS = re.compile(r"\b(?:" + "|".join(_FUNCTION_WORD_LIST) + r")\b", re.IGNORECASE)
+# For lower-cased ASCII text: the same matches, faster (see coach.segment.ascii_alternation).
+_FUNCTION_WORDS_ASCII = ascii_alternation(_FUNCTION_WORD_LIST)
+_PAST_ASCII = re.compile(_PAST.pattern)
 _HEADING = re.compile(
     r"^\s*(?:\*\*|#+\s*)?(situation|context|background|task|role|actions?|what i did|results?|outcome|"
     r"learnings?|lessons?(?: learned)?|takeaways?)\s*(?:\*\*)?\s*[:\-–—]",
@@ -51,6 +57,7 @@ class _Compiled:
     flags: tuple[tuple[RedFlag, CompiledCues], ...]
     topic: re.Pattern[str] | None
     gate: PatternGate
+    highlight_weights: dict[str, float]  # criterion id → weight of its evidence when attributing sentences
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -70,7 +77,13 @@ def _compiled(rubric: Rubric) -> _Compiled:
     patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
     patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
     patterns += quantities.GATED_PATTERNS
-    compiled = _Compiled(criteria=criteria, flags=flags, topic=topic, gate=PatternGate.of(patterns))
+    compiled = _Compiled(
+        criteria=criteria,
+        flags=flags,
+        topic=topic,
+        gate=PatternGate.of(patterns),
+        highlight_weights={c.id: c.highlight_weight for c in rubric.criteria()},
+    )
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
 
@@ -79,35 +92,40 @@ def score(text: str, rubric: Rubric) -> Assessment:
     compiled = _compiled(rubric)
     doc = Doc(segment(text), compiled.gate)
     facts = new_facts(doc)
-    word_count = len(words(text))
+    word_count = doc.seg.word_count  # == len(words(text))
 
-    # (Not model_construct: pydantic's Python-level model_construct is slower than validating in Rust.)
-    criteria: dict[str, CriterionResult] = {}
+    # Results are gathered as plain data with the models' field names and validated once, by the
+    # Assessment: one call into pydantic's Rust core instead of ~50 model constructions from Python
+    # (and not model_construct: pydantic's Python-level model_construct is slower still).
+    criteria: dict[str, dict[str, Any]] = {}
+    evidence_hits: dict[str, list[int]] = {}  # criterion id → the sentences quoted as its evidence
     for criterion, component_id, cues in compiled.criteria:
         met, hits = detect(criterion.detector, cues, facts)
         facts.results[criterion.id] = (met, hits)
-        criteria[criterion.id] = CriterionResult(
-            met=met,
-            evidence=_evidence(doc.seg, hits) if met else [],
-            component=component_id,
-            name=criterion.name,
-        )
+        evidence_hits[criterion.id] = hits[:MAX_EVIDENCE] if met else []
+        criteria[criterion.id] = {
+            "met": met,
+            "evidence": _evidence(doc.seg, evidence_hits[criterion.id]),
+            "component": component_id,
+            "name": criterion.name,
+        }
 
-    red_flags: dict[str, RedFlagResult] = {}
+    red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
         raised, hits = detect(flag.detector, cues, facts)
-        red_flags[flag.id] = RedFlagResult(
-            raised=raised, evidence=_evidence(doc.seg, hits) if raised else [], name=flag.name
-        )
+        red_flags[flag.id] = {
+            "raised": raised, "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else []), "name": flag.name
+        }
 
-    components = _component_scores(rubric, criteria)
-    raw = sum(c.weight * components[c.id].score for c in rubric.components) / sum(c.weight for c in rubric.components)
-    penalty = sum(flag.penalty for flag in rubric.red_flags if red_flags[flag.id].raised)
+    met_ids = {cid for cid, result in criteria.items() if result["met"]}
+    components = _component_scores(rubric, met_ids)
+    raw = sum(c.weight * components[c.id]["score"] for c in rubric.components) / sum(c.weight for c in rubric.components)
+    penalty = sum(flag.penalty for flag in rubric.red_flags if red_flags[flag.id]["raised"])
     overall = max(0.0, min(100.0, raw - penalty))
 
     notices: list[str] = []
     for cap in rubric.caps:
-        if overall > cap.max_overall and all(not criteria[cid].met for cid in cap.missing):
+        if overall > cap.max_overall and all(cid not in met_ids for cid in cap.missing):
             overall = float(cap.max_overall)
             notices.append(cap.notice)
     is_story = _is_story(text, word_count)
@@ -135,30 +153,31 @@ def score(text: str, rubric: Rubric) -> Assessment:
         is_story=is_story,
         on_topic=on_topic,
         word_count=word_count,
-        segments=_attribute(doc.seg, criteria, {c.id: c.highlight_weight for c in rubric.criteria()}),
+        segments=_attribute(doc.seg, criteria, evidence_hits, compiled.highlight_weights),
     )
 
 
-def _evidence(seg: Segmented, hits: list[int]) -> list[Span]:
+def _evidence(seg: Segmented, hits: list[int]) -> list[dict[str, Any]]:
+    """The quoted sentences, as Span data."""
     spans = []
-    for index in hits[:MAX_EVIDENCE]:
+    for index in hits:
         sentence = seg.sentences[index]
-        text = seg.text[sentence.start : sentence.end]
-        spans.append(Span(text=text, start=sentence.start, end=sentence.end))
+        spans.append({"text": seg.text[sentence.start : sentence.end], "start": sentence.start, "end": sentence.end})
     return spans
 
 
-def _component_scores(rubric: Rubric, criteria: dict[str, CriterionResult]) -> dict[str, ComponentResult]:
-    out: dict[str, ComponentResult] = {}
+def _component_scores(rubric: Rubric, met_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """ComponentResult data per component."""
+    out: dict[str, dict[str, Any]] = {}
     for component in rubric.components:
         total = sum(c.weight for c in component.criteria)
-        got = sum(c.weight for c in component.criteria if criteria[c.id].met)
-        out[component.id] = ComponentResult(
-            score=int(round(100 * got / total)),
-            name=component.name,
-            met=sum(1 for c in component.criteria if criteria[c.id].met),
-            total=len(component.criteria),
-        )
+        got = sum(c.weight for c in component.criteria if c.id in met_ids)
+        out[component.id] = {
+            "score": int(round(100 * got / total)),
+            "name": component.name,
+            "met": sum(1 for c in component.criteria if c.id in met_ids),
+            "total": len(component.criteria),
+        }
     return out
 
 
@@ -169,10 +188,12 @@ def _is_story(text: str, word_count: int) -> bool:
         return False
     # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
     needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
+    # ASCII text: the case-free patterns run case-sensitively on the lower-cased text (same matches).
+    lowered = text.lower() if text.isascii() else None
     return (
-        _at_least(_FUNCTION_WORDS, text, needed)
+        (_at_least(_FUNCTION_WORDS_ASCII, lowered, needed) if lowered is not None else _at_least(_FUNCTION_WORDS, text, needed))
         and _at_least(_PERSON, text, 2)
-        and _at_least(_PAST, text, 2)
+        and (_at_least(_PAST_ASCII, lowered, 2) if lowered is not None else _at_least(_PAST, text, 2))
     )
 
 
@@ -193,18 +214,18 @@ def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
     return len(doc.matches(topic)) >= 2
 
 
-def _attribute(seg: Segmented, criteria: dict[str, CriterionResult], weights: dict[str, float]) -> list[Segment]:
-    """Each sentence's STAR-L component: an explicit heading wins, else the component whose evidence
-    there weighs most (ubiquitous criteria such as the timeline weigh little)."""
+def _attribute(
+    seg: Segmented, criteria: dict[str, dict[str, Any]], evidence_hits: dict[str, list[int]], weights: dict[str, float]
+) -> list[dict[str, Any]]:
+    """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
+    whose evidence there weighs most (ubiquitous criteria such as the timeline weigh little)."""
     votes: list[dict[str, float]] = [{} for _ in seg.sentences]
-    starts = {s.start: i for i, s in enumerate(seg.sentences)}
     for criterion_id, result in criteria.items():
-        for span in result.evidence:
-            index = starts.get(span.start)
-            if index is not None:
-                vote = votes[index]
-                vote[result.component] = vote.get(result.component, 0.0) + weights.get(criterion_id, 1.0)
-    out: list[Segment] = []
+        component = result["component"]
+        for index in evidence_hits[criterion_id]:
+            vote = votes[index]
+            vote[component] = vote.get(component, 0.0) + weights.get(criterion_id, 1.0)
+    out: list[dict[str, Any]] = []
     heading: str | None = None
     for index, sentence in enumerate(seg.sentences):
         text = seg.text[sentence.start : sentence.end]
@@ -214,5 +235,5 @@ def _attribute(seg: Segmented, criteria: dict[str, CriterionResult], weights: di
         component = heading
         if component is None and votes[index]:
             component = max(votes[index].items(), key=lambda kv: kv[1])[0]
-        out.append(Segment(start=sentence.start, end=sentence.end, text=text, component=component))
+        out.append({"start": sentence.start, "end": sentence.end, "text": text, "component": component})
     return out
