@@ -71,9 +71,9 @@ def make_handler(mock: Mock) -> type[BaseHTTPRequestHandler]:
                     with mock.lock:
                         mock.rate_limited_at = time.monotonic()
                     self.reply(429, {"error": {"message": "slow down"}}, {"Retry-After": str(int(RETRY_AFTER_S))})
-                elif row % 10 == 3:
+                elif row % 20 == 3:
                     self.reply(500, {"error": {"message": "boom"}})
-                elif row % 10 == 7:
+                elif row % 20 == 7:
                     end = self.hold(SLOW_S)
                     if end is None:
                         end = time.monotonic()
@@ -148,7 +148,7 @@ def test_workers_ask_the_model_bounded_ordered_with_fallbacks_and_a_shared_rate_
         writer.writerow(["id", "answer"])
         writer.writerows([f"r{i:02d}", f"{story(i)} Ticket R{i:03d}."] for i in range(ROWS))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-dummy-for-the-local-mock",
-           "COACH_TIMEOUT": str(TIMEOUT_S), "COACH_DEADLINE": "2.5", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+           "COACH_TIMEOUT": str(TIMEOUT_S), "COACH_DEADLINE": "2.0", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env.pop("COACH_MODEL", None)
     env.pop("COACH_API_BASE", None)
     done = subprocess.run(
@@ -163,12 +163,12 @@ def test_workers_ask_the_model_bounded_ordered_with_fallbacks_and_a_shared_rate_
     assert [r["id"] for r in records] == [f"r{i:02d}" for i in range(ROWS)]  # every row, in order
     assert set(mock.row_requests) == set(range(ROWS))  # every row was asked about (from the workers)
     for i, record in enumerate(records):
-        if i % 10 in (3, 7):
+        if i % 20 in (3, 7):
             assert record["mode"] == "offline", record
             assert record["followups"] and all(f["source"] == "rubric" for f in record["followups"])
             (notice,) = record["notices"]
             assert notice.endswith("these questions come from the rubric.")
-            assert ("HTTP 500" if i % 10 == 3 else "timed out") in notice, notice
+            assert ("HTTP 500" if i % 20 == 3 else "timed out") in notice, notice
         elif record["mode"] == "llm":
             assert record["model"] == "openai/mock" and not record["notices"]
             assert record["followups"][0]["source"] == "llm"
