@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import signal
 import threading
 from collections import deque
@@ -172,6 +173,16 @@ def _score_and_ask_chunk(rows: list[Row]) -> list[Outcome]:
     return [item.result() if isinstance(item, Future) else item for item in staged]
 
 
+def _llm_worker_context() -> Any:
+    """Workers that ask the model come from a fork server that imported litellm once (~2 s of CPU),
+    not from spawn, where every worker would import it again, on the cores the run needs. The fork
+    server is single-threaded (litellm starts no thread on import), so forking it is safe."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # the fork server inherits it
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["coach.batch.runner", "coach.llm", "litellm"])
+    return context
+
+
 def _ready() -> None:
     """A no-op task: submitting it makes the pool start a worker."""
 
@@ -219,7 +230,7 @@ class Runner:
         if followups == "llm" and interviewer is None and llm_settings is not None:
             from coach.llm import LiteLLMInterviewer  # light: litellm itself is imported on first use
 
-            context = multiprocessing.get_context("spawn")
+            context = _llm_worker_context()
             shared_gate = context.Value("d", 0.0)
             interviewer = LiteLLMInterviewer(llm_settings, shared_gate=shared_gate)
             if self.processes > 1:
@@ -260,7 +271,8 @@ class Runner:
         llm = self._worker_llm
         executor = ProcessPoolExecutor(
             self.processes,
-            mp_context=multiprocessing.get_context("spawn"),  # no fork of a process that has threads
+            # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
+            mp_context=multiprocessing.get_context("spawn") if llm is None else _llm_worker_context(),
             initializer=_init_worker,
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices, llm),
         )
