@@ -7,10 +7,13 @@
     Targets: < 15 s and < 300 MB.
 (b) with a model: a local mock OpenAI-compatible server (a subprocess, 127.0.0.1, 100 ms per
     call) and coach.llm.LiteLLMInterviewer at concurrency 16 over 320 answers: throughput as a
-    share of the ideal (16 calls / 0.1 s = 160 answers/s). Target ≥ 0.8. If coach.llm is not there
-    yet, a stdlib-HTTP stand-in interviewer measures the runner alone, and says so.
+    share of the ideal (16 calls / 0.1 s = 160 answers/s). Target ≥ 0.8. Two ways, in alternating
+    rounds: an injected interviewer asked from this process's threads (the web tab's way), and LLM
+    settings, asked from inside the scoring workers (the CLI's way). Each prints the whole run (the
+    workers' start included) and the rate over the last 3/4 of the lines (steady state). If coach.llm
+    is not there yet, a stdlib-HTTP stand-in interviewer measures the runner alone, and says so.
 
-Options: --rows N (default 10000), --llm-rows N (320), --concurrency N (16), --skip-offline, --skip-llm.
+Options: --rows N (default 10000), --llm-rows N (320), --concurrency N (16), --rounds N (3), --skip-offline, --skip-llm.
 """
 
 from __future__ import annotations
