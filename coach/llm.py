@@ -11,7 +11,8 @@ Reliability, in one place:
 - Retried: rate limits (after Retry-After, capped), connection errors, timeouts, 5xx. Never retried:
   auth and bad-request errors. Bounded attempts per call and one total deadline per question.
 - A 429 closes a rate-limit gate shared by every thread using this instance (batch scoring runs up
-  to 16), so all of them wait, not only the one that was told to.
+  to 16), so all of them wait, not only the one that was told to; optionally shared across processes
+  too (batch scoring asks from its worker processes).
 - LiteLLM's exceptions become coach's own at one choke point, :func:`translate_error`; messages are
   our own plain words (providers' messages can echo part of a key).
 - The story is redacted (coach.redact) before it leaves the machine for a non-local model.
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import tenacity
 
@@ -181,14 +182,40 @@ def _retry_after(exc: BaseException) -> float | None:
 # --- the interviewer ------------------------------------------------------------------------------
 
 
-class _RateLimitGate:
-    """When a 429 says "retry after N s", every thread of this instance waits until then."""
+class SharedClock(Protocol):
+    """A ``multiprocessing.Value('d')``: a float in shared memory with its own lock."""
 
-    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    value: float
+
+    def get_lock(self) -> Any: ...
+
+
+class _RateLimitGate:
+    """When a 429 says "retry after N s", every thread of this instance waits until then.
+
+    With ``shared`` (a ``multiprocessing.Value('d')`` made by the parent of a process pool), every
+    process holding it waits too: batch scoring asks from several worker processes. The value is a
+    ``time.monotonic()`` reading, which on Linux is CLOCK_MONOTONIC, one clock for the whole machine,
+    so readings taken in different processes compare. (Only with the default clock.)
+    """
+
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None], shared: SharedClock | None = None) -> None:
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._opens_at = 0.0
+        self._shared = shared
+        self._lock: Any = shared.get_lock() if shared is not None else threading.Lock()
+        self._local_opens_at = 0.0
+
+    @property
+    def _opens_at(self) -> float:
+        return self._shared.value if self._shared is not None else self._local_opens_at
+
+    @_opens_at.setter
+    def _opens_at(self, value: float) -> None:
+        if self._shared is not None:
+            self._shared.value = value
+        else:
+            self._local_opens_at = value
 
     def close_for(self, seconds: float) -> None:
         with self._lock:
@@ -235,13 +262,16 @@ class LiteLLMInterviewer:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         max_attempts: int = MAX_ATTEMPTS,
+        shared_gate: SharedClock | None = None,
     ) -> None:
+        """``shared_gate``: a ``multiprocessing.Value('d')`` shared with other processes' interviewers,
+        so a rate limit seen by one makes all of them wait (see :class:`_RateLimitGate`)."""
         self.settings = settings
         self.name = settings.model
         self._sleep = sleep
         self._clock = clock
         self._max_attempts = max(1, max_attempts)
-        self._gate = _RateLimitGate(clock, sleep)
+        self._gate = _RateLimitGate(clock, sleep, shared_gate)
 
     # The Interviewer protocol -----------------------------------------------------------------
 

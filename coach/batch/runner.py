@@ -5,9 +5,21 @@ Two stages, so neither the CPU-bound scorer nor the I/O-bound model waits on the
 1. scoring: in worker processes (the scorer is pure Python regex work that holds the GIL; threads
    would not run it in parallel). Each worker gets the rubric once, then chunks of rows. Small inputs
    (fewer than ``pool_threshold`` rows) are scored inline: starting processes would cost more.
-2. follow-ups (with a model): one shared interviewer, called from a thread pool of ``concurrency``
-   threads. The interviewer is thread-safe and shares its rate-limit backoff across threads; a failed
-   call falls back to the rubric's follow-ups with a notice (coach.service.ask_followups).
+2. follow-ups (with a model): an interviewer called from a thread pool of ``concurrency`` threads.
+   The interviewer is thread-safe and shares its rate-limit backoff across threads; a failed call
+   falls back to the rubric's follow-ups with a notice (coach.service.ask_followups).
+
+Where the follow-ups are asked depends on what the runner was given:
+
+- an interviewer object (tests' fakes, the web app's): in this process, on the thread pool above.
+- LLM settings (the CLI): when the process pool is used, INSIDE the scoring workers. LiteLLM spends
+  ~3-5 ms of GIL-held CPU per call, so one process caps out near 160 calls/s × 5 ms = 80 % of a core;
+  each worker builds its own interviewer from the (picklable) settings, scores its chunk and asks on
+  its own threads, so every process brings its own GIL. The ``concurrency`` threads are split among
+  the workers (total in flight stays ≤ ``concurrency``); a rate limit seen by one worker closes a gate
+  all of them share (a ``multiprocessing.Value``, see coach.llm). Keys are never passed: LiteLLM reads
+  the provider's environment variables, which spawned workers inherit. Small inputs, one process, or
+  a pool whose worker died: this process asks, with an interviewer built from the same settings.
 
 Only a window of rows is in flight at any time (a few chunks in the process pool, ``2 × concurrency``
 rows waiting for the model), and results are handed out strictly in input order.
@@ -15,7 +27,9 @@ rows waiting for the model), and results are handed out strictly in input order.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 import signal
 import threading
 from collections import deque
@@ -25,7 +39,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from coach.batch.readers import Row
 from coach.batch.writers import AnswerSummary, LineEncoder, LineSink, error_record, result_record, summary_of
@@ -36,6 +50,9 @@ from coach.models import Assessment
 from coach.rubric import Rubric
 from coach.scorer import score
 from coach.service import Interviewer, ask_followups
+
+if TYPE_CHECKING:
+    from coach.config import LLMSettings
 
 #: "none": scores only; "offline": the rubric's follow-ups; "llm": the interviewer's (rubric's on failure).
 Followups = Literal["none", "offline", "llm"]
@@ -96,14 +113,74 @@ class RowScorer:
         return [self.stage(row) for row in rows]
 
 
-# Worker-process side: the scorer is built once per process by the pool's initializer.
+def ask_row(scorer: RowScorer, interviewer: Interviewer, item: _Scored) -> Outcome:
+    """The model's follow-ups for one scored row; any failure → the rubric's, with a notice."""
+    row, assessment = item.row, item.assessment
+    try:
+        assessment = ask_followups(row.text, scorer.rubric, assessment, interviewer, row.question)
+    except Exception as exc:  # an interviewer bug must not lose a scored row: the rubric asks instead
+        assessment.followups = offline_followups(assessment, scorer.rubric)
+        assessment.notices.append(
+            f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric."
+        )
+    return scorer.finish(row.id, assessment)
+
+
+@dataclass(frozen=True)
+class _WorkerLLM:
+    """What a worker needs to ask the model itself (picklable: settings hold no key)."""
+
+    settings: LLMSettings
+    concurrency: int
+    processes: int
+    shared_gate: Any  # multiprocessing.Value('d'): the rate-limit gate every process honours
+    worker_count: Any  # multiprocessing.Value('i'): hands each worker its index, to split the threads
+
+
+# Worker-process side: the scorer (and, with _WorkerLLM, an interviewer and its threads) is built
+# once per process by the pool's initializer.
 _worker: RowScorer | None = None
+_worker_interviewer: Interviewer | None = None
+_worker_threads: ThreadPoolExecutor | None = None
 
 
-def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[str]) -> None:
-    global _worker
+def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[str], llm: _WorkerLLM | None = None) -> None:
+    global _worker, _worker_interviewer, _worker_threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, cleanly
     _worker = RowScorer(rubric, LineEncoder(fmt, rubric), followups, notices)  # type: ignore[arg-type]
+    if llm is None:
+        return
+    from coach.llm import LiteLLMInterviewer, load_litellm
+
+    with llm.worker_count.get_lock():
+        index = llm.worker_count.value
+        llm.worker_count.value += 1
+    # concurrency split exactly: e.g. 16 over 2 workers → 8 + 8; 5 over 2 → 3 + 2.
+    threads = llm.concurrency // llm.processes + (1 if index % llm.processes < llm.concurrency % llm.processes else 0)
+    _worker_interviewer = LiteLLMInterviewer(llm.settings, shared_gate=llm.shared_gate)
+    _worker_threads = ThreadPoolExecutor(max(1, threads), thread_name_prefix="coach-followups")
+    load_litellm()  # ~2 s: paid while the worker starts, not on its first row
+
+
+def _score_and_ask_chunk(rows: list[Row]) -> list[Outcome]:
+    """Score a chunk and ask the model about each story as soon as it is scored, on this worker's threads."""
+    assert _worker is not None and _worker_interviewer is not None and _worker_threads is not None, "worker not initialised"
+    scorer, interviewer, threads = _worker, _worker_interviewer, _worker_threads
+    staged: list[Outcome | Future[Outcome]] = []
+    for row in rows:
+        item = scorer.stage(row)
+        staged.append(threads.submit(ask_row, scorer, interviewer, item) if isinstance(item, _Scored) else item)
+    return [item.result() if isinstance(item, Future) else item for item in staged]
+
+
+def _llm_worker_context() -> Any:
+    """Workers that ask the model come from a fork server that imported litellm once (~2 s of CPU),
+    not from spawn, where every worker would import it again, on the cores the run needs. The fork
+    server is single-threaded (litellm starts no thread on import), so forking it is safe."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # the fork server inherits it
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["coach.batch.runner", "coach.llm", "litellm"])
+    return context
 
 
 def _ready() -> None:
@@ -137,6 +214,7 @@ class Runner:
         encoder: LineEncoder,
         *,
         interviewer: Interviewer | None = None,
+        llm_settings: LLMSettings | None = None,
         followups: Followups = "offline",
         notices: Sequence[str] = (),
         concurrency: int = 4,
@@ -144,12 +222,24 @@ class Runner:
         chunk_size: int = 16,
         pool_threshold: int = 64,
     ) -> None:
+        """``interviewer`` is asked in this process; ``llm_settings`` (when no interviewer is given)
+        lets the scoring workers build their own and ask there (see the module docstring)."""
+        self.concurrency = max(1, concurrency)
+        self.processes = max(1, processes)
+        self._worker_llm: _WorkerLLM | None = None
+        if followups == "llm" and interviewer is None and llm_settings is not None:
+            from coach.llm import LiteLLMInterviewer  # light: litellm itself is imported on first use
+
+            context = _llm_worker_context()
+            shared_gate = context.Value("d", 0.0)
+            interviewer = LiteLLMInterviewer(llm_settings, shared_gate=shared_gate)
+            if self.processes > 1:
+                self.processes = min(self.processes, self.concurrency)  # every worker gets ≥ 1 thread
+                self._worker_llm = _WorkerLLM(llm_settings, self.concurrency, self.processes, shared_gate, context.Value("i", 0))
         if followups == "llm" and interviewer is None:
             followups = "offline"
         self.scorer = RowScorer(rubric, encoder, followups, notices)
         self.interviewer = interviewer
-        self.concurrency = max(1, concurrency)
-        self.processes = max(1, processes)
         self.chunk_size = max(1, chunk_size)
         self.pool_threshold = pool_threshold
 
@@ -158,7 +248,12 @@ class Runner:
         rows = iter(rows)
         head = list(islice(rows, self.pool_threshold))
         use_pool = self.processes > 1 and len(head) >= self.pool_threshold
-        chunks = _chunked(chain(head, rows), self.chunk_size)
+        chunk_size = self.chunk_size
+        if use_pool and self._worker_llm is not None:
+            # A worker scores a chunk, then waits for its last answers before taking the next: chunks
+            # of several rounds of its threads keep that tail small.
+            chunk_size = max(chunk_size, 4 * math.ceil(self.concurrency / self.processes))
+        chunks = _chunked(chain(head, rows), chunk_size)
         staged = self._staged_in_pool(chunks) if use_pool else self._staged_inline(chunks)
         if self.scorer.followups != "llm":
             for item in staged:
@@ -173,34 +268,37 @@ class Runner:
 
     def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
         scorer = self.scorer
+        llm = self._worker_llm
         executor = ProcessPoolExecutor(
             self.processes,
-            mp_context=multiprocessing.get_context("spawn"),  # no fork of a process that has threads
+            # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
+            mp_context=multiprocessing.get_context("spawn") if llm is None else _llm_worker_context(),
             initializer=_init_worker,
-            initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices),
+            initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices, llm),
         )
         with _sigint_ignored():  # workers start with Ctrl-C ignored: it is the parent's to handle
             started = [executor.submit(_ready) for _ in range(self.processes)]  # each submit starts one worker now
+        work: Callable[[list[Row]], Sequence[Outcome | _Scored]] = _score_chunk if llm is None else _score_and_ask_chunk
         pool: ProcessPoolExecutor | None = executor
-        pending: deque[tuple[list[Row], Future[list[Outcome | _Scored]] | None]] = deque()
+        pending: deque[tuple[list[Row], Future[Sequence[Outcome | _Scored]] | None]] = deque()
         in_flight = self.processes * 3
 
-        def submit(chunk: list[Row]) -> Future[list[Outcome | _Scored]] | None:
+        def submit(chunk: list[Row]) -> Future[Sequence[Outcome | _Scored]] | None:
             nonlocal pool
             if pool is None:
                 return None
             try:
-                return pool.submit(_score_chunk, chunk)
+                return pool.submit(work, chunk)
             except BrokenProcessPool:
                 pool = None
                 return None
 
-        def collect(chunk: list[Row], future: Future[list[Outcome | _Scored]] | None) -> list[Outcome | _Scored]:
+        def collect(chunk: list[Row], future: Future[Sequence[Outcome | _Scored]] | None) -> Sequence[Outcome | _Scored]:
             nonlocal pool
             if future is not None:
                 try:
                     return future.result()
-                except BrokenProcessPool:  # a worker died (OOM-killed…): score the rest here
+                except BrokenProcessPool:  # a worker died (OOM-killed…): score the rest here (and ask here)
                     pool = None
             return scorer.stage_chunk(chunk)
 
@@ -208,7 +306,9 @@ class Runner:
             for chunk in chunks:
                 # Spawning a worker takes ~0.5 s (a fresh interpreter importing coach): until one is up,
                 # score here rather than wait, so the first lines (and the first model calls) start at once.
-                warm = any(future.done() for future in started)
+                # Not when the workers ask the model: this process would have to import litellm (~2 s of
+                # CPU, on the cores the workers need for their own import) only to bridge their start.
+                warm = llm is not None or any(future.done() for future in started)
                 pending.append((chunk, submit(chunk) if warm else None))
                 while pending and (len(pending) > in_flight or _done(pending[0][1])):
                     yield from collect(*pending.popleft())
@@ -216,7 +316,13 @@ class Runner:
                 yield from collect(*pending.popleft())
         finally:
             if pool is not None:
+                workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
                 pool.shutdown(wait=False, cancel_futures=True)
+                if llm is not None and pending:
+                    # Stopped early (Ctrl-C): a worker may be waiting on slow model calls; its results
+                    # are not wanted, and the interpreter's exit would otherwise wait for it.
+                    for process in workers:
+                        process.terminate()
 
     def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Generator[Outcome, None, None]:
         window = self.concurrency * 2
@@ -238,15 +344,8 @@ class Runner:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _ask(self, item: _Scored) -> Outcome:
-        row, assessment = item.row, item.assessment
-        try:
-            assessment = ask_followups(row.text, self.scorer.rubric, assessment, self.interviewer, row.question)
-        except Exception as exc:  # an interviewer bug must not lose a scored row: the rubric asks instead
-            assessment.followups = offline_followups(assessment, self.scorer.rubric)
-            assessment.notices.append(
-                f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric."
-            )
-        return self.scorer.finish(row.id, assessment)
+        assert self.interviewer is not None
+        return ask_row(self.scorer, self.interviewer, item)
 
 
 def _done(future: Future[list[Outcome | _Scored]] | None) -> bool:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from coach.batch.report import Cohort, to_html, to_markdown
     from coach.batch.runner import Followups, Runner, run_batch
     from coach.batch.writers import ExistingOutput, FileSink, LineEncoder, LineSink, StreamSink, choose_format, read_existing
-    from coach.commands.score import interviewer_from_args
+    from coach.config import llm_settings_from
     from coach.rubric import load_rubric
 
     if args.resume and not args.out:
@@ -64,10 +64,11 @@ def run(args: argparse.Namespace) -> int:
     encoder = LineEncoder(fmt, rubric)
 
     followups: Followups = "none"
-    interviewer, notices = None, []
+    settings = None
     if not args.no_followups:
-        interviewer, notices = interviewer_from_args(args)
-        followups = "llm" if interviewer is not None else "offline"
+        # Settings, not an interviewer: the runner's scoring workers each build their own and ask there.
+        settings = llm_settings_from(args)
+        followups = "llm" if settings is not None else "offline"
 
     cohort = Cohort(rubric)
     existing = ExistingOutput()
@@ -87,9 +88,8 @@ def run(args: argparse.Namespace) -> int:
     runner = Runner(
         rubric,
         encoder,
-        interviewer=interviewer,
+        llm_settings=settings,
         followups=followups,
-        notices=notices,
         concurrency=args.concurrency,
         processes=min(os.cpu_count() or 1, args.concurrency),
     )
