@@ -46,15 +46,44 @@ def wait_for_lines(out: Path, proc: subprocess.Popen[bytes], at_least: int, time
     pytest.fail("no output in time")
 
 
+def children_of(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.mark.slow
 def test_sigkill_then_resume_every_id_exactly_once(tmp_path: Path) -> None:
     src, out = tmp_path / "answers.csv", tmp_path / "results.jsonl"
     write_input(src)
     proc = start(src, out)
     wait_for_lines(out, proc, 300)
+    workers = children_of(proc.pid)
+    assert workers, "the run should be using scoring worker processes"
     proc.kill()  # SIGKILL: no cleanup, no flush — whatever is on disk is what a crash leaves
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    # Orphaned workers would wait forever holding our stdout/stderr open: they must notice and exit.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)], "worker processes outlived the killed batch"
     done_before = out.read_bytes().count(b"\n")
     assert 300 <= done_before < ROWS, "kill the run mid-way"
 

@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -144,9 +145,27 @@ _worker_interviewer: Interviewer | None = None
 _worker_threads: ThreadPoolExecutor | None = None
 
 
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """End this worker when the batch process dies (even by SIGKILL).
+
+    A pool worker holds both ends of its task queue, so it never sees EOF when the parent is gone
+    and would wait forever, keeping the parent's stdout/stderr open. Re-parenting shows it.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="coach-parent-watch", daemon=True).start()
+
+
 def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[str], llm: _WorkerLLM | None = None) -> None:
     global _worker, _worker_interviewer, _worker_threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, cleanly
+    _exit_with_parent()
     _worker = RowScorer(rubric, LineEncoder(fmt, rubric), followups, notices)  # type: ignore[arg-type]
     if llm is None:
         return
@@ -348,7 +367,7 @@ class Runner:
         return ask_row(self.scorer, self.interviewer, item)
 
 
-def _done(future: Future[list[Outcome | _Scored]] | None) -> bool:
+def _done(future: Future[Any] | None) -> bool:
     return future is None or future.done()
 
 
