@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from coach.practice import PracticeServices
 from coach.questions import load_questions
+from tests.browser_support import free_port, served
 from tests.ui_fakes import FakeInterviewer, FakeTranscriber, write_wav
 
 pytestmark = pytest.mark.slow  # imports gradio (~7 s cold)
@@ -29,12 +29,6 @@ FOLLOWUP = (
 OUTPUTS = ["status", "story", "score", "chart", "highlights", "checklist", "flags", "delivery", "comparison", "chat", "followup_answer", "coaching"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     from coach import ui
@@ -44,13 +38,8 @@ def app_url() -> Iterator[str]:
         transcribe=FakeTranscriber(text=STORY),
         make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
     )
-    demo = ui.build_app(services)
-    port = free_port()
-    ui.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with served(ui.build_app(services)) as url:
+        yield url
 
 
 def named(result: tuple[Any, ...]) -> dict[str, Any]:

@@ -8,8 +8,6 @@ Screenshots of the flow go to artifacts/ui/ (git-ignored).
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +15,10 @@ import pytest
 
 from coach.practice import PracticeServices
 from coach.questions import load_questions
+from tests.browser_support import ARTIFACTS, chromium, new_page, served
 from tests.ui_fakes import FakeInterviewer, FakeTranscriber, write_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "ui"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 20_000
 
 STORY = (
     "Our recommendation model in production started returning stale results and customers complained. "
@@ -43,57 +37,32 @@ IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=2</script>"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def fake_services() -> PracticeServices:
+    return PracticeServices(
+        questions=load_questions(),
+        transcribe=FakeTranscriber(text=SPOKEN),
+        make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+    )
 
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     from coach import ui
 
-    services = PracticeServices(
-        questions=load_questions(),
-        transcribe=FakeTranscriber(text=SPOKEN),
-        make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
-    )
-    demo = ui.build_app(services)
-    port = free_port()
-    ui.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with served(ui.build_app(fake_services())) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"BROWSER TESTS SKIPPED: no chromium at {CHROMIUM}; run scripts/system-deps.sh (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser, app_url: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.locator("#story textarea").wait_for()
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with new_page(browser, app_url) as opened:
+        yield opened
 
 
 def score_of(page) -> int:  # type: ignore[no-untyped-def]
