@@ -9,7 +9,7 @@ from coach.errors import UsageError
 from coach.inputs import read_story
 from coach.render import to_json, to_markdown, to_text
 from coach.rubric import DEFAULT_RUBRIC, load_rubric
-from coach.service import evaluate
+from coach.service import Interviewer, evaluate
 
 HELP = "score one story (a file, or - for stdin)"
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def interviewer_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def interviewer_from_args(args: argparse.Namespace) -> tuple[Interviewer | None, list[str]]:
     """The configured LLM interviewer, or (None, notices) for offline mode. litellm is imported only here."""
     from coach.config import llm_settings_from
 
