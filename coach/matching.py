@@ -187,14 +187,16 @@ class CompiledCues:
         candidates.sort()
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
+        unless = self.unless if apply_unless else None
+        sentence_index = doc.seg.sentence_index
         found: list[tuple[int, int]] = []
-        for start, _ in candidates:
-            index = doc.seg.sentence_index(start)
+        for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
+            index = sentence_index(start)
             if first_person is not None and index not in first_person:
                 continue
-            if any(not _near(index, group, self.window) for group in also_sets):
+            if also_sets and any(not _near(index, group, self.window) for group in also_sets):
                 continue
-            if apply_unless and doc.in_same_clause(start, self.unless):
+            if unless is not None and doc.in_same_clause(start, unless):
                 continue
             found.append((index, start))
         return found

@@ -12,12 +12,10 @@ This module finds number mentions (digits or words) and classifies them:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from coach.regexgate import gated_finditer
 
 Kind = Literal["duration", "clock", "ignored", "measure"]
 
@@ -50,15 +48,19 @@ _TIME_REFERENCE = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b",
     re.IGNORECASE,
 )
+# What a count of people or things counts ("5 engineers", "two options"): a team size, not a measure.
+_COUNTED = (
+    r"(?:person|people|engineers?|developers?|teams?|members?|of us|"
+    r"others?|colleagues?|SREs?|data scientists?|on-?calls?|pods?|replicas?|nodes?|gpus?|cpus?|cores?|"
+    r"steps?|things?|ways?|options?|hypothes[ie]s|reasons?|lessons?|changes?|parts?|times?)"
+)
 # Numbers that are not measures: versions, team/people counts, identifiers, priority/severity names.
 _IGNORED = re.compile(
     r"\b(?:v|version|python|java|node|k8s|kubernetes|release|build|sprint|rev|step|phase|wave|stage|"
     r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]*"
     r"|\b\d+(?:\.\d+){2,}\b"
     r"|\b(?:team|group|squad) of (?:\d+|" + _WORD_NUMBER + r")\b"
-    r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+(?:person|people|engineers?|developers?|teams?|members?|of us|"
-    r"others?|colleagues?|SREs?|data scientists?|on-?calls?|pods?|replicas?|nodes?|gpus?|cpus?|cores?|"
-    r"steps?|things?|ways?|options?|hypothes[ie]s|reasons?|lessons?|changes?|parts?|times?)\b"
+    r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
     r"|\bone\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
     r"new|single|few|lot|bit|quick|little|couple|line|column|team|model|service|job|change|fix|week|month|night|while)\b"
@@ -95,10 +97,29 @@ class Quantity:
 _TIME_REFERENCE_HINT = re.compile(
     r"\b(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b", re.IGNORECASE
 )
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# Every DURATION match holds one of these, so a sentence without one holds no duration (DURATION is
+# costly to try at its many candidates: every "a", "an", "the", "by"). Alternative by alternative:
+# a number then a time unit — the unit either follows a non-word character (white space, "-", "%",
+# or the \b that ends a suffix or number word), so it is a whole word here, or is glued to a digit
+# ("5hours", "10mins"); "an hour", "overnight"; "by the next morning", "by monday",
+# "by end of shift", "within the hour", "same evening" (whole words); "2h30m" (a digit, then "h").
+_DURATION_HINT = re.compile(
+    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh", re.IGNORECASE
+)
+# Every _IGNORED match holds one of these: a digit (versions, "\d+.\d+.\d+", "team of 5", "5 people"),
+# "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one".
+_IGNORED_HINT = re.compile(
+    rf"\d|\b(?:team|group|squad|first|second|third|fourth|fifth|one|{_COUNTED})\b", re.IGNORECASE
+)
+# Per classifier, a cheap pattern without whose match in a span the classifier finds nothing there.
+_HINTS: tuple[re.Pattern[str] | None, ...] = (_TIME_REFERENCE_HINT, _DURATION_HINT, None, _IGNORED_HINT, None)
 #: The patterns worth gating (coach.regexgate): a caller holding a gate for ``text`` passes
 #: ``candidates(pattern)`` → the increasing positions where the pattern could match, or None.
-GATED_PATTERNS: tuple[re.Pattern[str], ...] = (_GATE, _TIME_REFERENCE_HINT) + tuple(
-    p for p, _ in _CLASSIFIERS if p is not _TIME_REFERENCE
+GATED_PATTERNS: tuple[re.Pattern[str], ...] = (
+    (_GATE,)
+    + tuple(hint for hint in _HINTS if hint is not None)
+    + tuple(p for p, _ in _CLASSIFIERS if p is not _TIME_REFERENCE)
 )
 Candidates = Callable[[re.Pattern[str]], "list[int] | None"]
 _WORD_CHAR = re.compile(r"\w")
@@ -112,43 +133,99 @@ def find_quantities(
     Overlapping mentions keep the most specific kind: a span of time before a clock time before
     a non-measure before a measure. ``candidates`` only makes it faster: the result is the same.
     """
+    all_spans = spans if spans is not None else [(0, len(text))]
     taken = bytearray(len(text))
     found: list[Quantity] = []
-    # Gate positions per pattern (None: not gated). Lists, not dicts: hashing a re.Pattern hashes its code.
-    gate = hint = None
-    classifier_gates: list[list[int] | None] = [None] * len(_CLASSIFIERS)
-    if candidates is not None:
-        gate, hint = candidates(_GATE), candidates(_TIME_REFERENCE_HINT)
-        classifier_gates = [candidates(pattern) for pattern, _ in _CLASSIFIERS]
-    for span_start, span_end in spans if spans is not None else [(0, len(text))]:
+    plain = all_spans
+    if candidates is not None and _disjoint(all_spans):
         # A gate reasons about whole tokens: a span ending inside a token is searched in full.
-        use_gate = candidates is not None and not _ends_inside_token(text, span_end)
-        if not _spans(_GATE, text, span_start, span_end, gate if use_gate else None, first=True):
+        gated = [span for span in all_spans if not _ends_inside_token(text, span[1])]
+        plain = [span for span in all_spans if _ends_inside_token(text, span[1])]
+        _classify_gated(text, gated, candidates, taken, found)
+    for span_start, span_end in plain:
+        if not _spans(_GATE, text, span_start, span_end, first=True):
             continue
-        for (pattern, kind), positions in zip(_CLASSIFIERS, classifier_gates):
-            if pattern is _TIME_REFERENCE and use_gate and hint is not None:
-                if not _spans(_TIME_REFERENCE_HINT, text, span_start, span_end, hint, first=True):
-                    continue
-            for start, end in _spans(pattern, text, span_start, span_end, positions if use_gate else None):
-                if end > start and not any(taken[start:end]):
-                    taken[start:end] = b"\x01" * (end - start)
-                    found.append(Quantity(start, end, kind))
+        for pattern, kind in _CLASSIFIERS:
+            for start, end in _spans(pattern, text, span_start, span_end):
+                _take(taken, found, start, end, kind)
     found.sort(key=lambda q: q.start)
     return found
 
 
-def _spans(
-    pattern: re.Pattern[str], text: str, start: int, end: int, candidates: list[int] | None, first: bool = False
-) -> list[tuple[int, int]]:
-    """``pattern.finditer(text, start, end)`` as spans (only the first one with ``first``), trying
-    only the gate's candidate positions when there are some."""
-    if candidates is not None:
-        if not candidates or candidates[-1] < start or candidates[0] >= end:
-            return []
-        inside = candidates[bisect_left(candidates, start) : bisect_left(candidates, end)]
-        spans = gated_finditer(pattern, text, inside, end, first=first)
-        if spans is not None:
-            return spans
+def _take(taken: bytearray, found: list[Quantity], start: int, end: int, kind: Kind) -> None:
+    """Keep a mention unless an earlier (more specific) one overlaps it."""
+    if end > start and not any(taken[start:end]):
+        taken[start:end] = b"\x01" * (end - start)
+        found.append(Quantity(start, end, kind))
+
+
+def _classify_gated(
+    text: str, spans: list[tuple[int, int]], candidates: Candidates, taken: bytearray, found: list[Quantity]
+) -> None:
+    """The classifiers over disjoint ``spans``, one pattern at a time across all of them.
+
+    Per span this is what the plain loop in find_quantities does (the classifiers in order; the
+    spans are disjoint, so mentions in different spans never compete), without a Python call per
+    span and pattern. A span is skipped when _GATE has no match there, a classifier when its hint
+    has none.
+    """
+    live = [spans[i] for i, _, _ in _in_spans(_GATE, text, spans, candidates(_GATE), first=True)]
+    for (pattern, kind), hint in zip(_CLASSIFIERS, _HINTS):
+        where = live
+        if hint is not None:
+            where = [live[i] for i, _, _ in _in_spans(hint, text, live, candidates(hint), first=True)]
+        for _, start, end in _in_spans(pattern, text, where, candidates(pattern)):
+            _take(taken, found, start, end, kind)
+
+
+def _in_spans(
+    pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]], positions: list[int] | None, first: bool = False
+) -> list[tuple[int, int, int]]:
+    """(index of the span, start, end) of each match ``pattern.finditer(text, *span)`` finds in each
+    of the disjoint, increasing ``spans`` (only the first one per span with ``first``), trying only
+    the gate's candidate ``positions`` (increasing) — one pass over them for all the spans. As
+    coach.regexgate.gated_finditer, it relies on the gate: gated patterns never match empty."""
+    out: list[tuple[int, int, int]] = []
+    if positions is None:  # not gated: search span by span
+        for index, (span_start, span_end) in enumerate(spans):
+            out.extend((index, start, end) for start, end in _spans(pattern, text, span_start, span_end, first))
+        return out
+    if not spans or not positions:
+        return out
+    match = pattern.match
+    index, count = 0, len(spans)
+    span_start, span_end = spans[0]
+    last = -1  # where the previous match in this span ended: finditer resumes there
+    for position in positions:
+        if position >= span_end:
+            while position >= span_end:
+                index += 1
+                if index == count:
+                    return out
+                span_start, span_end = spans[index]
+            last = -1
+        if position < span_start or position < last:
+            continue
+        m = match(text, position, span_end)
+        if m is not None:
+            start, end = m.span()
+            if start == end:  # finditer's rules for empty matches are not replayed: search this span plainly
+                del out[len(out) - sum(1 for item in out if item[0] == index):]
+                out.extend((index, s, e) for s, e in _spans(pattern, text, span_start, span_end, first))
+                last = span_end
+                continue
+            out.append((index, start, end))
+            last = span_end if first else end
+    return out
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> bool:
+    """True when the spans are increasing and do not overlap (as sentences)."""
+    return all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+
+
+def _spans(pattern: re.Pattern[str], text: str, start: int, end: int, first: bool = False) -> list[tuple[int, int]]:
+    """``pattern.finditer(text, start, end)`` as spans (only the first one with ``first``)."""
     if first:
         m = pattern.search(text, start, end)
         return [] if m is None else [m.span()]

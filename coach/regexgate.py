@@ -269,9 +269,12 @@ def _cased(char: str) -> bool:
 #: (offset in the token, slot, literals of which one must start at the token, or None).
 Entry: TypeAlias = tuple[int, int, tuple[str, ...] | None]
 Entries: TypeAlias = tuple[Entry, ...]
-#: GateIndex._fast_entries: ((offset, slot) to try unchecked, all literals, (slot, its literals)).
-_FastEntries: TypeAlias = tuple[tuple[tuple[int, int], ...], tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]
-_NOTHING: _FastEntries = ((), (), ())
+#: GateIndex._fast_entries: (slots to try unchecked at the token start, (offset, slot) to try unchecked
+#: inside the token, all literals, (slot, its literals)).
+_FastEntries: TypeAlias = tuple[
+    tuple[int, ...], tuple[tuple[int, int], ...], tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]
+]
+_NOTHING: _FastEntries = ((), (), (), ())
 
 
 @dataclass(slots=True)
@@ -352,13 +355,16 @@ class GateIndex:
         return found
 
     def _fast_entries(self, word: str) -> _FastEntries:
-        """For ASCII stories: (offset, slot) candidates with nothing to check, every literal to check
-        at the token start, and (slot, its literals) — so most tokens cost one ``startswith``."""
+        """For ASCII stories: the candidates with nothing to check (at the token start: slots; inside
+        it: (offset, slot)), every literal to check at the token start, and (slot, its literals) — so
+        most tokens cost one ``startswith``."""
         entries = self.entries(word)[2]
-        plain = tuple((offset, slot) for offset, slot, literals in entries if literals is None)
+        # entries are sorted by offset: appending at_start, then inside, then checked keeps each slot's order
+        at_start = tuple(slot for offset, slot, literals in entries if literals is None and offset == 0)
+        inside = tuple((offset, slot) for offset, slot, literals in entries if literals is None and offset > 0)
         checked = tuple((slot, literals) for offset, slot, literals in entries if literals is not None)
         union = tuple(sorted({literal for _, literals in checked for literal in literals}))
-        found = (plain, union, checked) if entries else _NOTHING
+        found = (at_start, inside, union, checked) if entries else _NOTHING
         if len(self._fast) > 200_000:
             self._fast.clear()
         self._fast[word] = found
@@ -413,6 +419,7 @@ class GateIndex:
         if text.isascii():  # the same tokens at the same places in both texts: one pass
             fast = self._fast
             starts_with = lowered.startswith
+            appends = [positions.append for positions in out]  # bound once: the loop below is hot
             for m in _TOKEN.finditer(text):
                 word = m.group()
                 found = fast.get(word)
@@ -421,12 +428,15 @@ class GateIndex:
                 if found is _NOTHING:
                     continue
                 position = m.start()
-                for offset, slot in found[0]:
-                    out[slot].append(position + offset)
-                if found[1] and starts_with(found[1], position):  # one check for all the literals first
-                    for slot, literals in found[2]:
+                for slot in found[0]:
+                    appends[slot](position)
+                if found[1]:
+                    for offset, slot in found[1]:
+                        appends[slot](position + offset)
+                if found[2] and starts_with(found[2], position):  # one check for all the literals first
+                    for slot, literals in found[3]:
                         if starts_with(literals, position):
-                            out[slot].append(position)
+                            appends[slot](position)
             self._followers(lowered, out)
         else:  # literals are not checked: case folding of non-ASCII text is subtle ("İ" matches "i")
             followed = {slot for slot, follow in self._any_token if follow}

@@ -92,3 +92,15 @@ def test_an_index_with_an_ungated_pattern_gives_no_candidates_for_it() -> None:
     index = GateIndex([re.compile(r"^x"), re.compile(r"\bfoo\b")], [True, True])
     assert index.gated == [False, True]
     assert index.candidates("foo x foo", "foo x foo") == [[], [0, 6]]
+
+
+@pytest.mark.parametrize("source", [r"a*", r"\d+", r"ab"])
+def test_matches_in_spans_equal_finditer_span_by_span(source: str) -> None:
+    # quantities._in_spans replays finditer over many spans at once; an empty match (never from a
+    # gated pattern, here at the first position tried) sends the span to finditer
+    pattern, text = re.compile(source), "baab 12 ab, xab a"
+    spans = [(0, 4), (5, 7), (8, 11), (12, 17)]
+    expected = [(i, *m.span()) for i, (s, e) in enumerate(spans) for m in pattern.finditer(text, s, e)]
+    assert quantities._in_spans(pattern, text, spans, list(range(len(text)))) == expected
+    firsts = [(i, *m.span()) for i, (s, e) in enumerate(spans) if (m := pattern.search(text, s, e))]
+    assert quantities._in_spans(pattern, text, spans, list(range(len(text))), first=True) == firsts
