@@ -430,13 +430,15 @@ class GateIndex:
                 position = m.start()
                 for slot in found[0]:
                     appends[slot](position)
-                if found[1]:
-                    for offset, slot in found[1]:
-                        appends[slot](position + offset)
+                # Positions at the token's start before those inside it, so each slot's list stays
+                # increasing even when one slot has both kinds in this token.
                 if found[2] and starts_with(found[2], position):  # one check for all the literals first
                     for slot, literals in found[3]:
                         if starts_with(literals, position):
                             appends[slot](position)
+                if found[1]:
+                    for offset, slot in found[1]:
+                        appends[slot](position + offset)
             self._followers(lowered, out)
         else:  # literals are not checked: case folding of non-ASCII text is subtle ("İ" matches "i")
             followed = {slot for slot, follow in self._any_token if follow}
