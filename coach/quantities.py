@@ -25,7 +25,7 @@ _WORD_NUMBER = (
     r"hundred|thousand|million|billion|a few|several|a couple of|a couple|half an?|an?|a dozen|dozens of|"
     r"hundreds of|thousands of|millions of)"
 )
-_DIGITS = r"(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|K|M|bn|ms|s|pp)\b|%)?"
+_DIGITS = r"(?:[$€£]\s?)?(?<![\w.])\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|K|M|bn|ms|s|pp)\b|%)?"
 _NUMBER = rf"(?:{_DIGITS}|\b{_WORD_NUMBER}\b(?:[\s-]{_WORD_NUMBER}\b)*)"
 _TIME_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|quarters?|years?|nights?|sprints?)"
 
@@ -45,7 +45,8 @@ CLOCK = re.compile(
 )
 # "One week customers started complaining": a point in time, not a span.
 _TIME_REFERENCE = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b",
+    r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\band )|(?<=\bthen )|(?<=\bso )|(?<=\bbut )|(?<=, ))\s*"
+    r"(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b",
     re.IGNORECASE,
 )
 # What a count of people or things counts ("5 engineers", "two options"): a team size, not a measure.
@@ -56,16 +57,20 @@ _COUNTED = (
 )
 # Numbers that are not measures: versions, team/people counts, identifiers, priority/severity names.
 _IGNORED = re.compile(
-    r"\b(?:v|version|python|java|node|k8s|kubernetes|release|build|sprint|rev|step|phase|wave|stage|"
+    r"\b(?:v|version|python|java|node|k8s|kubernetes|pytorch|torch|tensorflow|tf|spark|airflow|kafka|cuda|"
+    r"scikit-learn|sklearn|numpy|pandas|ubuntu|postgres|postgresql|redis|elasticsearch|ios|android|release|build|sprint|rev|step|phase|wave|stage|"
     r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]*"
     r"|\b\d+(?:\.\d+){2,}\b"
     r"|\b(?:team|group|squad) of (?:\d+|" + _WORD_NUMBER + r")\b"
     r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
     r"|\bone\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
-    r"new|single|few|lot|bit|quick|little|couple|line|column|team|model|service|job|change|fix|week|month|night|while)\b"
+    r"new|single|few|lot|bit|quick|little|couple|line|column|model|service|job|change|fix|week|month|night|while)\b"
     # "one" on its own is a pronoun more often than a count ("this one was…", "the one I'm proudest of")
-    r"|\bone\b",
+    r"|\bone\b"
+    # specs, not measures of what happened: "24 gigabytes", "12 megapixels", "180 features"
+    r"|\b\d[\d,.]*\s?(?:gb|gigabytes?|mb|megabytes?|tb|terabytes?|megapixels?|mp|vcpus?|shards?|"
+    r"features?|columns?|layers?|parameters?|params|epochs?|dimensions?|vocab)\b",
     re.IGNORECASE,
 )
 # A measure: digits, or number words — but not the articles "a"/"an", which only count in durations.
