@@ -5,6 +5,8 @@ classes ("met" and "missing"), balanced F1, red-flag micro-F1, Spearman(overall,
 stories beside Spearman(word count, grade), and the share of levels within ±1 of the grade.
 
     python bench/eval_scorer.py [PATH] [--misses]
+
+A second, independently written set (a dev set too, not held out) is bench/data/extra-stories.jsonl.
 """
 
 from __future__ import annotations
