@@ -12,17 +12,17 @@ from coach.config import LLMSettings
 from coach.errors import LLMUnavailable, UsageError
 from coach.practice import KEEP, PracticeServices, PracticeState
 from coach.questions import load_questions
-from tests.ui_fakes import FakeInterviewer, FakeTranscriber, FakeTranscript, write_wav
+from tests.ui_fakes import (
+    FOLLOWUP_ANSWER,
+    WEAK_STORY,
+    FakeInterviewer,
+    FakeTranscriber,
+    FakeTranscript,
+    write_wav,
+)
 
-WEAK = (
-    "Our recommendation model in production started returning stale results and customers complained. "
-    "I was on call. I checked the feature pipeline and found the daily job had failed. "
-    "I restarted it and the results were fine again."
-)
-FOLLOWUP = (
-    "Click-through went back from 1.2% to 3.4% within 2 hours. Afterwards we added an alert on feature "
-    "freshness and wrote a runbook for the on-call."
-)
+WEAK = WEAK_STORY
+FOLLOWUP = FOLLOWUP_ANSWER
 XSS = 'Our model <img src=x onerror="window.__xss=1"> failed <script>window.__xss=2</script> and I fixed it.'
 
 

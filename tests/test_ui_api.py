@@ -13,19 +13,18 @@ import pytest
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import free_port, served
-from tests.ui_fakes import FakeInterviewer, FakeTranscriber, write_wav
+from tests.ui_fakes import (
+    FOLLOWUP_ANSWER,
+    WEAK_STORY,
+    FakeInterviewer,
+    FakeTranscriber,
+    write_wav,
+)
 
 pytestmark = pytest.mark.slow  # imports gradio (~7 s cold)
 
-STORY = (
-    "Our recommendation model in production started returning stale results and customers complained. "
-    "I was on call. I checked the feature pipeline and found the daily job had failed. "
-    "I restarted it and the results were fine again."
-)
-FOLLOWUP = (
-    "Click-through went back from 1.2% to 3.4% within 2 hours. Afterwards we added an alert on feature "
-    "freshness and wrote a runbook for the on-call."
-)
+STORY = WEAK_STORY
+FOLLOWUP = FOLLOWUP_ANSWER
 OUTPUTS = ["status", "story", "score", "chart", "highlights", "checklist", "flags", "delivery", "comparison", "chat", "followup_answer", "coaching"]
 
 

@@ -87,3 +87,15 @@ def write_wav(path: Path, seconds: float = 1.0, rate: int = 16_000) -> Path:
         wav.setframerate(rate)
         wav.writeframes(b"\x00\x00" * int(seconds * rate))
     return path
+
+
+#: A weak but real incident answer the UI tests score, and a follow-up answer that adds metrics and learning.
+WEAK_STORY = (
+    "Our recommendation model in production started returning stale results and customers complained. "
+    "I was on call. I checked the feature pipeline and found the daily job had failed. "
+    "I restarted it and the results were fine again."
+)
+FOLLOWUP_ANSWER = (
+    "Click-through went back from 1.2% to 3.4% within 2 hours. Afterwards we added an alert on feature "
+    "freshness and wrote a runbook for the on-call."
+)
