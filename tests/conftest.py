@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +67,12 @@ def no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process CLI calls: make sure no model configured in the caller's shell is picked up."""
     for name in _UNSET:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through playwright, one per browser test module (skips loudly when missing)."""
+    from tests.browser_support import chromium
+
+    with chromium() as launched:
+        yield launched

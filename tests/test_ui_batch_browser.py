@@ -15,7 +15,7 @@ import pytest
 from coach.batch_tab import report_frame
 from coach.practice import PracticeServices
 from coach.questions import load_questions
-from tests.browser_support import ARTIFACTS, chromium, new_page, served
+from tests.browser_support import ARTIFACTS, new_page, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,12 +35,6 @@ def app_url() -> Iterator[str]:
     services = PracticeServices(questions=load_questions())
     with served(ui.build_app(services, extra_tabs=[ui.batch_tab(services)])) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

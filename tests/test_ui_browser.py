@@ -15,7 +15,7 @@ import pytest
 
 from coach.practice import PracticeServices
 from coach.questions import load_questions
-from tests.browser_support import ARTIFACTS, chromium, new_page, served
+from tests.browser_support import ARTIFACTS, new_page, served
 from tests.ui_fakes import (
     FOLLOWUP_ANSWER,
     WEAK_STORY,
@@ -50,12 +50,6 @@ def app_url() -> Iterator[str]:
 
     with served(ui.build_app(fake_services())) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import pytest
 
 from coach.practice import PracticeServices
 from coach.questions import load_questions
-from tests.browser_support import ARTIFACTS, chromium, new_page, served
+from tests.browser_support import ARTIFACTS, new_page, served
 from tests.llm_mocks import (
     followups_json,
     openai_chat,
@@ -101,12 +101,6 @@ def model(app_url: str) -> Iterator[MockModel]:
             router.post(f"{API_BASE}/chat/completions").mock(side_effect=mock)
             yield mock
     litellm.in_memory_llm_clients_cache.flush_cache()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
