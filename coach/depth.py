@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -116,8 +117,10 @@ class Probe(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     question: str = Field(min_length=1)
-    #: Asked only when the story says one of these (empty: asked of any story); the first match is quoted.
+    #: Asked only when the story says one of these (empty: asked of any story); a matching sentence is quoted.
     when: list[str] = Field(default_factory=list)
+    #: Which matching sentence to quote: the first (a cause is found early), the last (a fix is told late), none.
+    quote: Literal["first", "last", "none"] = "first"
     #: Never asked when the story says one of these: it already answers the question.
     skip: list[str] = Field(min_length=1)
     examples: ProbeExamples
@@ -189,7 +192,9 @@ def probe_applies(text: str, probe: Probe) -> tuple[bool, Span | None]:
     if not probe.when:
         return True, None
     prompts = _sentences_matching(text, probe.when)
-    return (True, prompts[0]) if prompts else (False, None)
+    if not prompts:
+        return False, None
+    return True, None if probe.quote == "none" else prompts[0] if probe.quote == "first" else prompts[-1]
 
 
 # --- follow-up questions ---------------------------------------------------------------------------

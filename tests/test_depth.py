@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.depth import PROBE_PREFIX, LeadershipSignal, Probing, depth_item_met, is_bank_question, probe_applies
+from coach.depth import (
+    PROBE_PREFIX,
+    LeadershipSignal,
+    Probing,
+    depth_item_met,
+    is_bank_question,
+    probe_applies,
+    probe_followups,
+)
 from coach.depth_render import depth_panel, leadership_panel
 from coach.errors import RubricError
 from coach.interview import answer_followup, start_interview
@@ -284,3 +292,11 @@ def test_cli_unknown_question_id_is_one_clear_line(story_file: Path, capsys: pyt
 def test_probing_without_a_bank_is_inert(rubric: Rubric) -> None:
     assessment = evaluate(SHORT_COMPLETE, rubric, probing=Probing())
     assert assessment.followups == [] and assessment.depth is None
+
+
+def test_a_probe_quotes_the_sentence_its_data_names(bank: QuestionBank) -> None:
+    story = "I was paged when the ranking service failed. I fixed the cache. Then I redeployed and errors were back to 0.1%."
+    questions = {f.targets[0]: f.question for f in probe_followups(story, bank.probes)}
+    assert questions["probe.verify-fix-held"].startswith('You said "Then I redeployed and errors were back to 0.1%".')
+    assert not questions["probe.caught-before-production"].startswith("You said")  # quote: none
+    assert not questions["probe.do-differently"].startswith("You said")  # asked of any story: nothing to quote
