@@ -300,3 +300,32 @@ def test_a_probe_quotes_the_sentence_its_data_names(bank: QuestionBank) -> None:
     assert questions["probe.verify-fix-held"].startswith('You said "Then I redeployed and errors were back to 0.1%".')
     assert not questions["probe.caught-before-production"].startswith("You said")  # quote: none
     assert not questions["probe.do-differently"].startswith("You said")  # asked of any story: nothing to quote
+
+
+def test_the_web_interview_probes_a_complete_story_until_the_bank_is_exhausted(bank: QuestionBank) -> None:
+    from coach import practice
+    from coach.practice import PracticeServices
+
+    svc = PracticeServices(questions=bank)
+    view = practice.submit_answer(svc, "latency-spike", "", SHORT_COMPLETE, "", "", False, "star-l", None)
+    assert isinstance(view.state, practice.PracticeState) and isinstance(view.chat, list)
+    assert "already covers" not in view.chat[-1]["content"]
+    assert isinstance(view.depth, str) and 'data-depth="resource-utilisation"' in view.depth
+    assert isinstance(view.leadership, str) and view.leadership.count('data-signal="') == 4
+    asked: list[str] = []
+    state = view.state
+    for _ in range(20):
+        session = state.current.session if state.current else None
+        if session is None or session.pending is None:
+            break
+        asked += session.pending.targets
+        view = practice.answer_in_chat(svc, "Nothing more to add there.", state)
+        assert isinstance(view.state, practice.PracticeState)
+        state = view.state
+    assert len(asked) >= 5 and len(asked) == len(set(asked))
+    assert isinstance(view.chat, list) and "That's all I wanted to ask" in view.chat[-1]["content"]
+    # A custom question has no scenario depth, but the probes still come.
+    custom = practice.submit_answer(svc, "latency-spike", "Tell me about an outage.", SHORT_COMPLETE, "", "", False, "star-l", None)
+    assert isinstance(custom.depth, str) and "Pick a scenario question" in custom.depth
+    assert isinstance(custom.state, practice.PracticeState) and custom.state.current is not None
+    assert custom.state.current.session.pending is not None
