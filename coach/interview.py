@@ -2,12 +2,18 @@
 
 Works offline (rubric follow-ups) or with any :class:`coach.service.Interviewer`. The session is a
 plain pydantic model so the web app can keep it in per-user state and tests can inspect it.
+
+Questions about the rubric's gaps (or the model's) are asked for up to ``max_turns`` turns; with
+``probing`` (coach.depth) the interviewer then goes on with the bank's questions — missing scenario
+depth, then the probes this story calls for — each at most once, until none is left: a strong story
+is probed too, as real interviewers probe their best candidates.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from coach.depth import Probing, bank_followups, is_bank_question
 from coach.inputs import check_story
 from coach.models import Assessment, FollowUp
 from coach.rubric import Rubric
@@ -30,6 +36,7 @@ class InterviewSession(BaseModel):
     #: The question now waiting for an answer; None when the interview is over.
     pending: FollowUp | None = None
     history: list[int] = Field(default_factory=list, description="overall score after each step")
+    probing: Probing | None = None
 
     @property
     def done(self) -> bool:
@@ -51,14 +58,16 @@ def start_interview(
     interviewer: Interviewer | None = None,
     question: str | None = None,
     max_turns: int = DEFAULT_MAX_TURNS,
+    probing: Probing | None = None,
 ) -> InterviewSession:
-    assessment = evaluate(story, rubric, interviewer, question=question)
+    assessment = evaluate(story, rubric, interviewer, question=question, probing=probing)
     session = InterviewSession(
         question=question or rubric.question,
         story=story,
         max_turns=max_turns,
         assessment=assessment,
         history=[assessment.overall],
+        probing=probing,
     )
     session.pending = _next_question(session)
     return session
@@ -73,7 +82,8 @@ def answer_followup(
     check_story(answer, "the answer")
     turns = [*session.turns, Turn(question=session.pending, answer=answer)]
     combined = combine(session.story, [t.answer for t in turns])
-    assessment = evaluate(combined, rubric, interviewer, question=session.question)
+    asked = [target for turn in turns for target in turn.question.targets]
+    assessment = evaluate(combined, rubric, interviewer, question=session.question, probing=session.probing, asked=asked)
     updated = session.model_copy(
         update={"turns": turns, "assessment": assessment, "history": [*session.history, assessment.overall]}
     )
@@ -82,13 +92,23 @@ def answer_followup(
 
 
 def _next_question(session: InterviewSession) -> FollowUp | None:
-    """The first follow-up not asked before; none when the story is complete or turns are used up."""
-    complete = not session.assessment.missing() and not session.assessment.raised_flags()
-    if complete or len(session.turns) >= session.max_turns:
-        return None
+    """The first follow-up not asked before; None when nothing is left to ask.
+
+    Gap questions stop after ``max_turns`` of them; bank questions (depth, probes) never repeat a target.
+    """
     asked = {turn.question.question for turn in session.turns}
     asked_targets = {t for turn in session.turns for t in turn.question.targets}
-    candidates = [f for f in session.assessment.followups if f.question not in asked]
+    gap_turns = sum(1 for turn in session.turns if not is_bank_question(turn.question))
+    candidates = [
+        f for f in session.assessment.followups
+        if f.question not in asked
+        and not (is_bank_question(f) and set(f.targets) & asked_targets)
+        and (gap_turns < session.max_turns or is_bank_question(f))
+    ]
+    if not candidates and session.probing is not None and session.assessment.is_story:
+        candidates = bank_followups(
+            session.combined_story(), session.assessment.depth, session.probing, asked_targets
+        )
     fresh = [f for f in candidates if not set(f.targets) <= asked_targets]
     choices = fresh or candidates
     return choices[0] if choices else None

@@ -5,9 +5,9 @@ Field names here are the public JSON contract of DESIGN.md (``coach score --form
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 Mode = Literal["offline", "llm"]
 FollowUpSource = Literal["rubric", "llm"]
@@ -58,6 +58,24 @@ class Segment(BaseModel):
     component: str | None = None
 
 
+class DepthItemResult(BaseModel):
+    """One investigation step of a scenario question, and the sentences that show it."""
+
+    label: str
+    met: bool
+    evidence: list[Span] = Field(default_factory=list)
+
+
+class DepthReport(BaseModel):
+    """Technical depth for a scenario question (coach.depth), reported apart from the STAR-L score."""
+
+    question: str
+    title: str
+    met: int
+    total: int
+    items: dict[str, DepthItemResult]
+
+
 class Assessment(BaseModel):
     rubric: str
     overall: int = Field(ge=0, le=100)
@@ -75,6 +93,15 @@ class Assessment(BaseModel):
     on_topic: bool = True
     word_count: int = 0
     segments: list[Segment] = Field(default_factory=list)
+    #: Only when the story answered a scenario question; then also in the JSON output.
+    depth: DepthReport | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_depth(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("depth", 0) is None:
+            del data["depth"]  # the JSON contract gains the field only where it means something
+        return data
 
     def missing(self) -> list[str]:
         """Criterion ids not met, in rubric order."""

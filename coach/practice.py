@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from coach import depth_render
 from coach import webview as view
 from coach.config import LLMSettings, llm_settings
+from coach.depth import LeadershipSignal
 from coach.errors import CoachError, LLMError, UsageError
 from coach.interview import InterviewSession, answer_followup, start_interview
 from coach.models import Assessment
@@ -197,6 +199,8 @@ class PracticeView:
     chat: list[ChatMessage] | _Keep = KEEP
     followup_answer: str | _Keep = KEEP
     coaching: str | _Keep = KEEP
+    depth: str | _Keep = KEEP
+    leadership: str | _Keep = KEEP
     state: PracticeState | _Keep = KEEP
 
     @classmethod
@@ -269,7 +273,9 @@ def _signed(delta: int) -> str:
     return f"+{delta}" if delta > 0 else str(delta)
 
 
-def render_attempt(state: PracticeState, rubric: Rubric, status: str = "") -> PracticeView:
+def render_attempt(
+    state: PracticeState, rubric: Rubric, status: str = "", signals: Sequence[LeadershipSignal] = ()
+) -> PracticeView:
     """The full feedback for the current attempt, and the comparison with the one before."""
     attempt = state.current
     assert attempt is not None
@@ -292,6 +298,8 @@ def render_attempt(state: PracticeState, rubric: Rubric, status: str = "") -> Pr
         comparison=render_comparison(state, rubric),
         chat=chat_messages(session),
         followup_answer="",
+        depth=depth_render.depth_panel(assessment.depth),
+        leadership=depth_render.leadership_panel(assessment, signals),
         state=state,
     )
 
@@ -330,8 +338,10 @@ def submit_answer(
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
     interviewer, notices = _interviewer(services, settings)
+    # The bank's probes always; a scenario question's depth items only when it is the question answered.
+    probing = services.questions.probing(None if (custom_question or "").strip() else question_id)
     try:
-        session = start_interview(story or "", rubric, interviewer, question=question)
+        session = start_interview(story or "", rubric, interviewer, question=question, probing=probing)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
@@ -348,7 +358,9 @@ def submit_answer(
         )
     )
     state.delivery = None
-    return render_attempt(state, rubric, view.status("Scored. Answer the interviewer's follow-up below.", "ok"))
+    return render_attempt(
+        state, rubric, view.status("Scored. Answer the interviewer's follow-up below.", "ok"), services.questions.leadership
+    )
 
 
 def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState | None) -> PracticeView:
@@ -370,7 +382,7 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
     attempt.session = session
-    return render_attempt(state, rubric, view.status("Re-scored with your answer.", "ok"))
+    return render_attempt(state, rubric, view.status("Re-scored with your answer.", "ok"), services.questions.leadership)
 
 
 def try_again(services: PracticeServices, state: PracticeState | None) -> PracticeView:
@@ -395,6 +407,8 @@ def try_again(services: PracticeServices, state: PracticeState | None) -> Practi
         chat=[],
         followup_answer="",
         coaching="",
+        depth="",
+        leadership="",
         state=state,
     )
 

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coach.depth import DepthItem, LeadershipSignal, Probe, Probing
 from coach.resources import data_dir
 from coach.yamldata import parse_model, read_text
 
@@ -37,19 +38,37 @@ class Question(_Strict):
     kind: Literal["incident", "scenario"] = "incident"
     text: str = Field(min_length=1)
     hints: Hints = Field(default_factory=Hints)
+    #: The investigation steps an interviewer listens for in this scenario (coach.depth).
+    depth: list[DepthItem] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_depth_ids(self) -> Question:
+        _check_unique("depth item", [item.id for item in self.depth])
+        return self
 
 
 class QuestionBank(_Strict):
     questions: list[Question] = Field(min_length=1)
+    #: Questions asked even of a complete story, chosen by what it says (coach.depth).
+    probes: list[Probe] = Field(default_factory=list)
+    #: The leadership panel: which rubric criteria show ownership, communication, stakeholders, process.
+    leadership: list[LeadershipSignal] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> QuestionBank:
-        seen: set[str] = set()
-        for question in self.questions:
-            if question.id in seen:
-                raise ValueError(f"question id {question.id!r} is used twice")
-            seen.add(question.id)
+        _check_unique("question id", [q.id for q in self.questions])
+        _check_unique("probe id", [p.id for p in self.probes])
         return self
+
+    def find(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def probing(self, question_id: str | None = None) -> Probing:
+        """The bank's probes, plus the depth items of ``question_id`` when it is a scenario question."""
+        question = self.find(question_id) if question_id else None
+        if question is None or not question.depth:
+            return Probing(probes=self.probes)
+        return Probing(question_id=question.id, title=question.title, depth=question.depth, probes=self.probes)
 
     def get(self, question_id: str) -> Question:
         for question in self.questions:
@@ -61,6 +80,14 @@ class QuestionBank(_Strict):
     @property
     def default(self) -> Question:
         return self.questions[0]
+
+
+def _check_unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item_id in ids:
+        if item_id in seen:
+            raise ValueError(f"{what} {item_id!r} is used twice")
+        seen.add(item_id)
 
 
 def default_questions_path() -> Path:

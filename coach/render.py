@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from coach import depth_render
 from coach.models import Assessment
 from coach.rubric import Rubric
 
@@ -46,6 +47,7 @@ def to_text(assessment: Assessment, rubric: Rubric) -> str:
     for flag, raised in flags:
         lines.append(f"  ⚑ {flag.name} [{flag.id}]: {flag.description}")
         lines += [f'      "{_clip(span.text)}"' for span in raised.evidence[:2]]
+    lines += depth_render.text_lines(a.depth)
     if a.followups:
         lines.append("")
         lines.append("Follow-up questions:")
@@ -79,6 +81,7 @@ def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
     lines += ["", "## Red flags", ""]
     raised = [f for f in rubric.red_flags if a.red_flags[f.id].raised]
     lines += [f"- **{f.name}** (`{f.id}`): {_md(f.description)}" for f in raised] or ["None."]
+    lines += depth_render.markdown_lines(a.depth, _md)
     if a.followups:
         lines += ["", "## Follow-up questions", ""]
         lines += [f"{i}. {_md(f.question)}" for i, f in enumerate(a.followups, 1)]

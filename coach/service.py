@@ -7,12 +7,14 @@ in and a notice says why, in plain words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from coach.depth import Probing, assess_depth, bank_followups, merge_followups
 from coach.errors import LLMError
-from coach.followups import offline_followups
+from coach.followups import MAX_FOLLOWUPS, offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment, FollowUp
 from coach.rubric import Rubric
@@ -39,12 +41,20 @@ def evaluate(
     interviewer: Interviewer | None = None,
     question: str | None = None,
     notices: list[str] | None = None,
+    probing: Probing | None = None,
+    asked: Iterable[str] = (),
 ) -> Assessment:
-    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story."""
+    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story.
+
+    With ``probing`` (coach.depth), a scenario question's depth is assessed apart from the score, and
+    the offline follow-ups go on past the rubric's gaps: missing depth, then probes not yet ``asked``.
+    """
     check_story(story)
     assessment = score(story, rubric)
     assessment.notices.extend(notices or [])
-    return ask_followups(story, rubric, assessment, interviewer, question)
+    if probing is not None and probing.depth:
+        assessment.depth = assess_depth(story, probing.question_id, probing.title, probing.depth)
+    return ask_followups(story, rubric, assessment, interviewer, question, probing, asked)
 
 
 def ask_followups(
@@ -53,9 +63,13 @@ def ask_followups(
     assessment: Assessment,
     interviewer: Interviewer | None = None,
     question: str | None = None,
+    probing: Probing | None = None,
+    asked: Iterable[str] = (),
 ) -> Assessment:
     """Attach follow-ups to a scored story (the second half of evaluate; batch scores elsewhere first)."""
     offline = offline_followups(assessment, rubric)
+    if probing is not None and assessment.is_story:
+        offline = merge_followups(offline, bank_followups(story, assessment.depth, probing, asked), MAX_FOLLOWUPS)
     if interviewer is None or not assessment.is_story:
         assessment.followups = offline
         return assessment

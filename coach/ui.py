@@ -180,6 +180,13 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                             label="Your answer to the interviewer", lines=2, elem_id="followup-answer"
                         )
                         answer_btn = gr.Button("Answer", elem_id="answer-btn")
+                with gr.Row():  # the guide's "interview signal": technical depth beside leadership
+                    with gr.Column():
+                        gr.Markdown("### Technical depth")
+                        depth = gr.HTML("", elem_id="depth-panel")
+                    with gr.Column():
+                        gr.Markdown("### Leadership")
+                        leadership = gr.HTML("", elem_id="leadership-panel")
                 gr.Markdown("### Your story, sentence by sentence")
                 highlights = gr.HTML("", elem_id="highlights")
                 with gr.Row():
@@ -223,7 +230,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
 
         view_outputs = [
             status, story, score, chart, highlights, checklist, flags, delivery, comparison, chat,
-            followup_answer, coaching, state, coach_next,
+            followup_answer, coaching, depth, leadership, state, coach_next,
         ]
         assert len(view_outputs) == len(PracticeView.names()) + 1
 

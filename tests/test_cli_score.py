@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
+from coach.questions import load_questions
 from contract_ids import COMPONENTS, CRITERIA, LEVEL_LABELS, RED_FLAGS
 from core_stories import STRONG
 
@@ -77,10 +78,11 @@ def test_json_output_follows_the_contract(story_file: Path, capsys: pytest.Captu
     for result in data["criteria"].values():
         for span in result["evidence"]:
             assert STRONG[span["start"] : span["end"]] == span["text"]
-    # Followups offline come from the rubric and target real criterion ids.
+    # Followups offline come from the rubric and target real criterion ids, or the question bank's probes.
+    probes = {f"probe.{p.id}" for p in load_questions().probes}
     for followup in data["followups"]:
         assert followup["source"] == "rubric"
-        assert set(followup["targets"]) <= set(CRITERIA) | set(RED_FLAGS)
+        assert set(followup["targets"]) <= set(CRITERIA) | set(RED_FLAGS) | probes
 
 
 def test_json_for_a_vague_story_has_rubric_followups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow  # imports gradio (~7 s cold)
 
 STORY = WEAK_STORY
 FOLLOWUP = FOLLOWUP_ANSWER
-OUTPUTS = ["status", "story", "score", "chart", "highlights", "checklist", "flags", "delivery", "comparison", "chat", "followup_answer", "coaching"]
+OUTPUTS = ["status", "story", "score", "chart", "highlights", "checklist", "flags", "delivery", "comparison", "chat", "followup_answer", "coaching",
+           "depth", "leadership"]
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from coach.errors import UsageError
+from coach.depth import Probing
 from coach.inputs import read_story
+from coach.questions import load_questions
 from coach.render import to_json, to_markdown, to_text
 from coach.rubric import DEFAULT_RUBRIC, load_rubric
 from coach.service import Interviewer, evaluate
@@ -17,7 +20,10 @@ HELP = "score one story (a file, or - for stdin)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", default="-", help="story file (UTF-8 text), or - for stdin (default)")
     parser.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id or path to a rubric .yaml")
-    parser.add_argument("--question", default=None, help="the interview question answered (default: the rubric's)")
+    parser.add_argument(
+        "--question", default=None,
+        help="the interview question answered: its text, or a question-bank id (a scenario id adds technical depth)",
+    )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     add_model_arguments(parser)
 
@@ -36,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     text, _ = read_story(args.file)
     interviewer, notices = interviewer_from_args(args)
-    assessment = evaluate(text, rubric, interviewer, question=args.question, notices=notices)
+    question, probing = resolve_question(args.question)
+    assessment = evaluate(text, rubric, interviewer, question=question, notices=notices, probing=probing)
     if args.format == "json":
         sys.stdout.write(to_json(assessment) + "\n")
     elif args.format == "markdown":
@@ -44,6 +51,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(to_text(assessment, rubric))
     return 0
+
+
+def resolve_question(given: str | None) -> tuple[str | None, Probing]:
+    """A question-bank id becomes its text and (for a scenario) its depth items; other text stays as is."""
+    bank = load_questions()
+    question = bank.find(given.strip()) if given else None
+    if question is None and given and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", given.strip()):
+        known = ", ".join(q.id for q in bank.questions)
+        raise UsageError(f"no question {given.strip()!r} in the question bank (known: {known}); or pass the question's text")
+    if question is None:
+        return given, bank.probing(None)
+    return question.text, bank.probing(question.id)
 
 
 def interviewer_from_args(args: argparse.Namespace) -> tuple[Interviewer | None, list[str]]:
