@@ -64,6 +64,8 @@ _IGNORED = re.compile(
     r"|\b(?:team|group|squad) of (?:\d+|" + _WORD_NUMBER + r")\b"
     r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
+    # "a complaint or two", "a day or three": a shrug, not a count
+    r"|\bor (?:two|three)\b"
     r"|\bone\s+(?:of|more|thing|way|day|time|point|step|last|another|other|big|small|bad|"
     r"new|single|few|lot|bit|quick|little|couple|line|column|model|service|job|change|fix|week|month|night|while)\b"
     # "one" on its own is a pronoun more often than a count ("this one was…", "the one I'm proudest of")
@@ -73,8 +75,9 @@ _IGNORED = re.compile(
     r"features?|columns?|layers?|parameters?|params|epochs?|dimensions?|vocab)\b",
     re.IGNORECASE,
 )
-# A measure: digits, or number words — but not the articles "a"/"an", which only count in durations.
-_MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "")
+# A measure: digits, or number words — but not the articles "a"/"an", which only count in durations,
+# nor the vague "a few", "several", "a couple (of)": "several customers complained" quantifies nothing.
+_MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "").replace("a few|several|a couple of|a couple|", "")
 _MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b)*)", re.IGNORECASE)
 # Sentences without any of these hold no quantity: the classifiers above skip them.
 _GATE = re.compile(
