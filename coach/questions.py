@@ -6,6 +6,7 @@ problem — the question bank lives with the rubrics and is data in the same way
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -79,3 +80,17 @@ def _load_cached(path: str) -> QuestionBank:
 
 def parse_questions(raw: str, source: str = "<questions>") -> QuestionBank:
     return parse_model(raw, source, QuestionBank, "a `questions` list")
+
+
+def question_from_arg(value: str | None) -> tuple[str | None, str | None]:
+    """`--question` → (bank id, text): a bank id gives that question's text; anything else is the text itself."""
+    if value is None or not value.strip():
+        return None, None
+    value = value.strip()
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+        try:
+            question = load_questions().get(value)
+        except KeyError:
+            return None, value
+        return question.id, question.text
+    return None, value

@@ -7,6 +7,7 @@ import sys
 
 from coach.errors import UsageError
 from coach.inputs import read_story
+from coach.questions import question_from_arg
 from coach.render import to_json, to_markdown, to_text
 from coach.rubric import DEFAULT_RUBRIC, load_rubric
 from coach.service import Interviewer, evaluate
@@ -17,7 +18,10 @@ HELP = "score one story (a file, or - for stdin)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", default="-", help="story file (UTF-8 text), or - for stdin (default)")
     parser.add_argument("--rubric", default=DEFAULT_RUBRIC, help="rubric id or path to a rubric .yaml")
-    parser.add_argument("--question", default=None, help="the interview question answered (default: the rubric's)")
+    parser.add_argument(
+        "--question", default=None, help="the interview question answered: a question bank id or its text (default: the rubric's)"
+    )
+    parser.add_argument("--save", action="store_true", help="keep this attempt in the practice history (coach history list)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     add_model_arguments(parser)
 
@@ -36,13 +40,19 @@ def run(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     text, _ = read_story(args.file)
     interviewer, notices = interviewer_from_args(args)
-    assessment = evaluate(text, rubric, interviewer, question=args.question, notices=notices)
+    question_id, question = question_from_arg(args.question)
+    assessment = evaluate(text, rubric, interviewer, question=question, notices=notices)
     if args.format == "json":
         sys.stdout.write(to_json(assessment) + "\n")
     elif args.format == "markdown":
         sys.stdout.write(to_markdown(assessment, rubric))
     else:
         sys.stdout.write(to_text(assessment, rubric))
+    if args.save:
+        from coach.commands.history import save_scored
+
+        save_scored(assessment, story=text, question_id=question_id, question=question or rubric.question,
+                    model=interviewer.name if interviewer else None)
     return 0
 
 
