@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 
 from coach import webview as view
 from coach.config import LLMSettings, llm_settings
-from coach.errors import CoachError, LLMError, UsageError
+from coach.errors import CoachError, HistoryError, LLMError, UsageError
+from coach.history import DeliveryRecord, ExchangeTurn, HistoryStore, record_from
 from coach.interview import InterviewSession, answer_followup, start_interview
 from coach.models import Assessment
 from coach.questions import QuestionBank
@@ -113,6 +114,8 @@ class PracticeServices:
     transcribe: TranscribeFn = default_transcriber
     make_interviewer: InterviewerFactory = default_make_interviewer
     load_rubric: Callable[[str], Rubric] = load_rubric
+    #: The practice history (None: nothing is saved; coach.commands.serve passes one unless COACH_HISTORY=off).
+    history: HistoryStore | None = None
     _interviewers: dict[LLMSettings, Interviewer | None] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -165,6 +168,9 @@ class Attempt(BaseModel):
     first_telling: Assessment
     session: InterviewSession
     delivery: Delivery | None = None
+    question_id: str | None = None
+    #: Its id in the practice history once saved (follow-up answers update that record).
+    history_id: int | None = None
 
 
 class PracticeState(BaseModel):
@@ -172,6 +178,8 @@ class PracticeState(BaseModel):
 
     attempts: list[Attempt] = Field(default_factory=list)
     delivery: Delivery | None = None
+    #: The Settings switch "save my attempts": on unless the user turns it off for this session.
+    save_history: bool = True
 
     @property
     def current(self) -> Attempt | None:
@@ -336,19 +344,25 @@ def submit_answer(
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
     delivery = state.delivery if state.delivery and state.delivery.matches(story) else None
-    state.attempts.append(
-        Attempt(
-            number=len(state.attempts) + 1,
-            question=question,
-            rubric_id=rubric_id,
-            settings=settings if interviewer is not None else None,
-            first_telling=session.assessment,
-            session=session,
-            delivery=delivery,
-        )
+    attempt = Attempt(
+        number=len(state.attempts) + 1,
+        question=question,
+        rubric_id=rubric_id,
+        settings=settings if interviewer is not None else None,
+        first_telling=session.assessment,
+        session=session,
+        delivery=delivery,
+        question_id=None if (custom_question or "").strip() else (question_id or services.questions.default.id),
     )
+    state.attempts.append(attempt)
     state.delivery = None
-    return render_attempt(state, rubric, view.status("Scored. Answer the interviewer's follow-up below.", "ok"))
+    not_saved = save_attempt(services, state, attempt, settings)
+    status = (
+        view.status(f"Scored, but not saved to your history: {not_saved}", "warn")
+        if not_saved
+        else view.status("Scored. Answer the interviewer's follow-up below.", "ok")
+    )
+    return render_attempt(state, rubric, status)
 
 
 def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState | None) -> PracticeView:
@@ -370,7 +384,58 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
     attempt.session = session
-    return render_attempt(state, rubric, view.status("Re-scored with your answer.", "ok"))
+    not_saved = save_exchange(services, attempt)
+    status = (
+        view.status(f"Re-scored, but your answer was not saved to your history: {not_saved}", "warn")
+        if not_saved
+        else view.status("Re-scored with your answer.", "ok")
+    )
+    return render_attempt(state, rubric, status)
+
+
+def save_attempt(
+    services: PracticeServices, state: PracticeState, attempt: Attempt, settings: LLMSettings | None
+) -> str:
+    """Keep the first telling in the history; "" when saved or not wanted, else why it was not saved."""
+    if services.history is None or not state.save_history:
+        return ""
+    record = record_from(
+        attempt.first_telling,
+        story=attempt.session.story,
+        question=attempt.question,
+        question_id=attempt.question_id,
+        model=settings.model if settings else None,  # the name only: keys stay in the provider's env vars
+        delivery=DeliveryRecord(**attempt.delivery.model_dump(exclude={"transcript"})) if attempt.delivery else None,
+    )
+    try:
+        attempt.history_id = services.history.add(record).id
+    except HistoryError as exc:  # a damaged or locked file never stops scoring
+        return str(exc)
+    return ""
+
+
+def save_exchange(services: PracticeServices, attempt: Attempt) -> str:
+    """Record the follow-up exchange so far on the saved attempt; "" when saved or not saved at all."""
+    if services.history is None or attempt.history_id is None:
+        return ""
+    session = attempt.session
+    exchange = [
+        ExchangeTurn(question=turn.question.question, targets=turn.question.targets, answer=turn.answer,
+                     overall_after=session.history[index + 1])
+        for index, turn in enumerate(session.turns)
+    ]
+    try:
+        services.history.update_exchange(attempt.history_id, exchange)
+    except HistoryError as exc:
+        return str(exc)
+    return ""
+
+
+def set_save_history(state: PracticeState | None, on: bool) -> PracticeState:
+    """The Settings switch: save this session's next attempts (or not)."""
+    state = (state or PracticeState()).model_copy(deep=True)
+    state.save_history = bool(on)
+    return state
 
 
 def try_again(services: PracticeServices, state: PracticeState | None) -> PracticeView:

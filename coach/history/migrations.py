@@ -71,19 +71,23 @@ def schema_version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+def check_version(db: sqlite3.Connection) -> int:
+    """The file's schema version; SchemaTooNew when a newer coach wrote it. Reads only."""
+    version = schema_version(db)
+    if version > len(MIGRATIONS):
+        raise SchemaTooNew(version, len(MIGRATIONS))
+    return version
+
+
 def migrate(db: sqlite3.Connection) -> int:
     """Apply the migrations this file lacks; returns the schema version. ``db`` is in autocommit mode."""
     latest = len(MIGRATIONS)
-    version = schema_version(db)
-    if version > latest:
-        raise SchemaTooNew(version, latest)
+    version = check_version(db)
     if version == latest:
         return version
     db.execute("BEGIN IMMEDIATE")  # one writer migrates; another process waits, then finds it done
     try:
-        version = schema_version(db)
-        if version > latest:
-            raise SchemaTooNew(version, latest)
+        version = check_version(db)  # another process may have migrated while we waited for the lock
         db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         applied = {row[0] for row in db.execute("SELECT name FROM _migrations")}
         for fn in MIGRATIONS[version:]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import AttemptNotFound, HistoryBusy, HistoryDamaged, HistoryError
-from coach.history.migrations import SchemaTooNew, migrate, schema_version
+from coach.history.migrations import SchemaTooNew, check_version, migrate, schema_version
 from coach.history.paths import history_path
 from coach.history.records import AttemptRecord, ExchangeTurn, utc_now
 
@@ -137,8 +137,10 @@ class HistoryStore:
             raise self._error(exc) from exc
         try:
             db.row_factory = sqlite3.Row
+            check_version(db)  # before anything writes: a newer coach's file is left exactly as it is
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable enough, never corrupts
+            db.execute("PRAGMA secure_delete = ON")  # a deleted story is overwritten, not left in free pages
             migrate(db)
             yield db
         except SchemaTooNew as exc:
