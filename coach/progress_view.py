@@ -155,7 +155,8 @@ def compare(a: AttemptRecord, b: AttemptRecord, names: Mapping[str, str], titles
         '<div class="coach-compare-cols">'
         f'<div><h4>Criteria gained</h4>{listing(gained, "coach-flip-met")}</div>'
         f'<div><h4>Criteria lost</h4>{listing(lost, "coach-flip-missing")}</div>'
-        f'<div><h4>Red flags cleared / new</h4>{listing(flags_cleared, "coach-flip-met")}{listing(flags_new, "coach-flip-missing")}</div>'
+        f'<div><h4>Red flags cleared</h4>{listing(flags_cleared, "coach-flip-met")}</div>'
+        f'<div><h4>New red flags</h4>{listing(flags_new, "coach-flip-missing")}</div>'
         "</div>"
         '<div class="coach-compare-cols">'
         f'<div style="flex:1"><h4>{esc(label(a))}</h4><div class="coach-story" id="compare-text-a">{esc(a.story)}</div></div>'

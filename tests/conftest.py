@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Variables a user's shell may set that would change what coach does (a configured model, …).
 _UNSET = (
     "COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE", "COACH_TEMPERATURE", "COACH_HISTORY",
+    "COACH_HISTORY_TIMEOUT",
 )
 
 
@@ -55,7 +56,8 @@ def coach_home(_session_coach_home: Path, tmp_path_factory: pytest.TempPathFacto
     """This test's own COACH_HOME (subprocesses inherit it through clean_env); saving is on."""
     home = tmp_path_factory.mktemp("coach-home")
     monkeypatch.setenv("COACH_HOME", str(home))
-    monkeypatch.delenv("COACH_HISTORY", raising=False)
+    for name in ("COACH_HISTORY", "COACH_HISTORY_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

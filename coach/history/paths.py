@@ -35,6 +35,20 @@ def history_path() -> Path:
     return coach_home() / HISTORY_FILE
 
 
+def history_timeout_s(default: float = 5.0) -> float:
+    """Seconds to wait for another writer's lock on the file (``COACH_HISTORY_TIMEOUT``, default 5)."""
+    raw = os.environ.get("COACH_HISTORY_TIMEOUT", "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"COACH_HISTORY_TIMEOUT={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise UsageError("COACH_HISTORY_TIMEOUT must be 0 or more seconds")
+    return value
+
+
 def history_enabled() -> bool:
     """False when ``COACH_HISTORY=off`` (or 0/false/no): nothing is saved, by the web app or `--save`."""
     raw = os.environ.get("COACH_HISTORY", "").strip().lower()

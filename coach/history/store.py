@@ -24,7 +24,7 @@ from typing import Any
 
 from coach.errors import AttemptNotFound, HistoryBusy, HistoryDamaged, HistoryError
 from coach.history.migrations import SchemaTooNew, check_version, migrate, schema_version
-from coach.history.paths import history_path
+from coach.history.paths import history_path, history_timeout_s
 from coach.history.records import AttemptRecord, ExchangeTurn, utc_now
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -38,17 +38,20 @@ _BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 class HistoryStore:
-    """Attempts in ``path`` (default: ``$COACH_HOME/history.db``). Nothing is created until the first save."""
+    """Attempts in ``path`` (default: ``$COACH_HOME/history.db``). Nothing is created until the first save.
+
+    ``timeout_s``: how long a write waits for another writer (default ``$COACH_HISTORY_TIMEOUT`` or 5 s).
+    """
 
     def __init__(
         self,
         path: str | Path | None = None,
         *,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        timeout_s: float | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.path = Path(path) if path is not None else history_path()
-        self.timeout_s = timeout_s
+        self.timeout_s = history_timeout_s(DEFAULT_TIMEOUT_S) if timeout_s is None else timeout_s
         self._now = now
 
     # --- writing ---------------------------------------------------------------------------------
