@@ -22,9 +22,10 @@ from pydantic import BaseModel, Field
 
 from coach import webview as view
 from coach.config import LLMSettings, llm_settings
-from coach.errors import CoachError, HistoryError, LLMError, UsageError
-from coach.history import DeliveryRecord, ExchangeTurn, HistoryStore, record_from
+from coach.errors import CoachError, LLMError, UsageError
+from coach.history import HistoryStore
 from coach.interview import InterviewSession, answer_followup, start_interview
+from coach.practice_history import save_attempt, save_exchange
 from coach.models import Assessment
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
@@ -391,51 +392,6 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         else view.status("Re-scored with your answer.", "ok")
     )
     return render_attempt(state, rubric, status)
-
-
-def save_attempt(
-    services: PracticeServices, state: PracticeState, attempt: Attempt, settings: LLMSettings | None
-) -> str:
-    """Keep the first telling in the history; "" when saved or not wanted, else why it was not saved."""
-    if services.history is None or not state.save_history:
-        return ""
-    record = record_from(
-        attempt.first_telling,
-        story=attempt.session.story,
-        question=attempt.question,
-        question_id=attempt.question_id,
-        model=settings.model if settings else None,  # the name only: keys stay in the provider's env vars
-        delivery=DeliveryRecord(**attempt.delivery.model_dump(exclude={"transcript"})) if attempt.delivery else None,
-    )
-    try:
-        attempt.history_id = services.history.add(record).id
-    except HistoryError as exc:  # a damaged or locked file never stops scoring
-        return str(exc)
-    return ""
-
-
-def save_exchange(services: PracticeServices, attempt: Attempt) -> str:
-    """Record the follow-up exchange so far on the saved attempt; "" when saved or not saved at all."""
-    if services.history is None or attempt.history_id is None:
-        return ""
-    session = attempt.session
-    exchange = [
-        ExchangeTurn(question=turn.question.question, targets=turn.question.targets, answer=turn.answer,
-                     overall_after=session.history[index + 1])
-        for index, turn in enumerate(session.turns)
-    ]
-    try:
-        services.history.update_exchange(attempt.history_id, exchange)
-    except HistoryError as exc:
-        return str(exc)
-    return ""
-
-
-def set_save_history(state: PracticeState | None, on: bool) -> PracticeState:
-    """The Settings switch: save this session's next attempts (or not)."""
-    state = (state or PracticeState()).model_copy(deep=True)
-    state.save_history = bool(on)
-    return state
 
 
 def try_again(services: PracticeServices, state: PracticeState | None) -> PracticeView:

@@ -194,7 +194,7 @@ def _names(services: PracticeServices, records: list[AttemptRecord]) -> dict[str
     return names
 
 
-def history_store(store: HistoryStore | None) -> str:
+def saving_note(store: HistoryStore | None) -> str:
     """The Settings switch's note: where attempts are saved, or why they are not."""
     if store is None:
         return "Attempts are not saved (COACH_HISTORY=off)."

@@ -10,8 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from coach import practice, progress
-from coach.practice import PracticeServices, PracticeState
+from coach import practice_history, progress
+from coach.practice import PracticeServices
 from coach.progress import ProgressView
 
 PROGRESS_NOTE = (
@@ -27,10 +27,10 @@ def settings_switch(services: PracticeServices, state: gr.State) -> None:
         value=services.history is not None,
         interactive=services.history is not None,
         label="Save my attempts in the practice history (Progress tab)",
-        info=progress.history_store(services.history),
+        info=progress.saving_note(services.history),
         elem_id="save-history",
     )
-    switch.change(practice.set_save_history, [state, switch], [state], api_name="save_history")
+    switch.change(practice_history.set_save_history, [state, switch], [state], api_name="save_history")
 
 
 def build_progress_tab(services: PracticeServices) -> None:

@@ -6,11 +6,12 @@ import csv
 import io
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from coach import practice, progress
+from coach import practice, practice_history, progress
 from coach.history import HistoryStore
 from coach.practice import PracticeServices, PracticeState
 from coach.questions import load_questions
@@ -61,12 +62,27 @@ def test_spoken_answers_keep_delivery_metrics(tmp_path: Path) -> None:
 
 def test_the_settings_switch_and_history_off_save_nothing(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.db")
-    state = practice.set_save_history(None, False)
+    state = practice_history.set_save_history(None, False)
     result = submit(services(store), WEAK_STORY, state)
     assert "Scored." in result.status and result.state.current.history_id is None
     assert store.attempts() == [] and not store.path.exists()
     assert submit(services(None), WEAK_STORY).state.current.history_id is None
     assert "COACH_HISTORY=off" in progress.load(services(None), None).status
+
+
+def test_a_locked_history_never_stops_scoring(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "history.db", timeout_s=0.2)
+    store.add(scored_record())
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = submit(services(store), WEAK_STORY)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert 'id="overall-score"' in result.score and result.state.current.history_id is None
+    assert "not saved to your history" in result.status and "locked by another program" in result.status
+    assert store.count() == 1 and "1 attempt" in progress.load(services(store), None).status
 
 
 @pytest.mark.parametrize("damage", ["garbage", "directory"])
