@@ -14,7 +14,7 @@ from typing import NoReturn
 from coach.errors import CoachError
 
 #: Sub-command → module in coach.commands (each light to import; heavy imports happen in run()).
-COMMANDS = ("score", "batch", "transcribe", "serve", "rubrics")
+COMMANDS = ("score", "batch", "transcribe", "serve", "rubrics", "history")
 
 
 class _Parser(argparse.ArgumentParser):

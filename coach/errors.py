@@ -4,6 +4,10 @@ CoachError
 ├── UsageError            bad usage or configuration            → exit 2
 │   └── RubricError       a rubric file is missing or malformed → exit 2
 ├── InputError            the input could not be scored         → exit 1
+├── HistoryError          the practice history cannot be used   → exit 1 (scoring goes on)
+│   ├── HistoryDamaged    the history file is not a sound SQLite database (moved aside)
+│   ├── HistoryBusy       another program holds the history file's lock
+│   └── AttemptNotFound   no saved attempt with that id
 └── LLMError              the model could not answer (never fatal: offline fallback)
     ├── LLMUnavailable    connection refused, DNS, 5xx
     ├── LLMTimeout        the call or the total deadline timed out
@@ -45,6 +49,28 @@ class RubricError(UsageError):
 
 class InputError(CoachError):
     exit_code = 1
+
+
+class HistoryError(CoachError):
+    """The practice history (coach.history) cannot be read or written; the message names the file."""
+
+    exit_code = 1
+
+
+class HistoryDamaged(HistoryError):
+    """The file is not a sound SQLite database. ``aside`` is where it was moved (never overwritten)."""
+
+    def __init__(self, message: str, aside: str | None = None) -> None:
+        self.aside = aside
+        super().__init__(message)
+
+
+class HistoryBusy(HistoryError):
+    pass
+
+
+class AttemptNotFound(HistoryError):
+    pass
 
 
 class LLMError(CoachError):

@@ -25,7 +25,9 @@ from coach import webview as view
 from coach.config import LLMSettings, llm_settings
 from coach.depth import LeadershipSignal
 from coach.errors import CoachError, LLMError, UsageError
+from coach.history import HistoryStore
 from coach.interview import InterviewSession, answer_followup, start_interview
+from coach.practice_history import save_attempt, save_exchange
 from coach.models import Assessment
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
@@ -115,6 +117,8 @@ class PracticeServices:
     transcribe: TranscribeFn = default_transcriber
     make_interviewer: InterviewerFactory = default_make_interviewer
     load_rubric: Callable[[str], Rubric] = load_rubric
+    #: The practice history (None: nothing is saved; coach.commands.serve passes one unless COACH_HISTORY=off).
+    history: HistoryStore | None = None
     _interviewers: dict[LLMSettings, Interviewer | None] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -167,6 +171,9 @@ class Attempt(BaseModel):
     first_telling: Assessment
     session: InterviewSession
     delivery: Delivery | None = None
+    question_id: str | None = None
+    #: Its id in the practice history once saved (follow-up answers update that record).
+    history_id: int | None = None
 
 
 class PracticeState(BaseModel):
@@ -174,6 +181,8 @@ class PracticeState(BaseModel):
 
     attempts: list[Attempt] = Field(default_factory=list)
     delivery: Delivery | None = None
+    #: The Settings switch "save my attempts": on unless the user turns it off for this session.
+    save_history: bool = True
 
     @property
     def current(self) -> Attempt | None:
@@ -346,21 +355,25 @@ def submit_answer(
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
     delivery = state.delivery if state.delivery and state.delivery.matches(story) else None
-    state.attempts.append(
-        Attempt(
-            number=len(state.attempts) + 1,
-            question=question,
-            rubric_id=rubric_id,
-            settings=settings if interviewer is not None else None,
-            first_telling=session.assessment,
-            session=session,
-            delivery=delivery,
-        )
+    attempt = Attempt(
+        number=len(state.attempts) + 1,
+        question=question,
+        rubric_id=rubric_id,
+        settings=settings if interviewer is not None else None,
+        first_telling=session.assessment,
+        session=session,
+        delivery=delivery,
+        question_id=None if (custom_question or "").strip() else (question_id or services.questions.default.id),
     )
+    state.attempts.append(attempt)
     state.delivery = None
-    return render_attempt(
-        state, rubric, view.status("Scored. Answer the interviewer's follow-up below.", "ok"), services.questions.leadership
+    not_saved = save_attempt(services, state, attempt, settings)
+    status = (
+        view.status(f"Scored, but not saved to your history: {not_saved}", "warn")
+        if not_saved
+        else view.status("Scored. Answer the interviewer's follow-up below.", "ok")
     )
+    return render_attempt(state, rubric, status, services.questions.leadership)
 
 
 def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState | None) -> PracticeView:
@@ -382,7 +395,13 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         return PracticeView(status=view.status(str(exc), "error"))
     session.assessment.notices[:0] = notices
     attempt.session = session
-    return render_attempt(state, rubric, view.status("Re-scored with your answer.", "ok"), services.questions.leadership)
+    not_saved = save_exchange(services, attempt)
+    status = (
+        view.status(f"Re-scored, but your answer was not saved to your history: {not_saved}", "warn")
+        if not_saved
+        else view.status("Re-scored with your answer.", "ok")
+    )
+    return render_attempt(state, rubric, status, services.questions.leadership)
 
 
 def try_again(services: PracticeServices, state: PracticeState | None) -> PracticeView:

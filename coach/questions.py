@@ -106,3 +106,4 @@ def _load_cached(path: str) -> QuestionBank:
 
 def parse_questions(raw: str, source: str = "<questions>") -> QuestionBank:
     return parse_model(raw, source, QuestionBank, "a `questions` list")
+

@@ -21,6 +21,7 @@ import gradio as gr  # noqa: E402
 
 from coach import batch_tab as batch  # noqa: E402
 from coach import practice  # noqa: E402
+from coach import ui_progress  # noqa: E402
 from coach import webview as view  # noqa: E402
 from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
 
@@ -204,6 +205,8 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                     elem_id="comparison",
                 )
 
+            ui_progress.build_progress_tab(services)
+
             with gr.Tab("Settings", id="settings", elem_id="tab-settings"):
                 gr.Markdown(SETTINGS_NOTE, elem_id="settings-note")
                 model = gr.Textbox(
@@ -222,6 +225,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                 rubric = gr.Dropdown(
                     choices=services.rubric_ids(), value=services.default_rubric, label="Rubric", elem_id="rubric"
                 )
+                ui_progress.settings_switch(services, state)
                 check = gr.Button("Check model", elem_id="check-model-btn")
                 model_status = gr.HTML("", elem_id="model-status")
 

@@ -14,7 +14,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Variables a user's shell may set that would change what coach does (a configured model, …).
-_UNSET = ("COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE", "COACH_TEMPERATURE")
+_UNSET = (
+    "COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE", "COACH_TEMPERATURE", "COACH_HISTORY",
+    "COACH_HISTORY_TIMEOUT",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -32,6 +35,30 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_coach_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test ever writes the real user's history: COACH_HOME is a temp dir for the whole session
+    (module- and session-scoped fixtures too), and a fresh one per test (:func:`coach_home`)."""
+    home = tmp_path_factory.mktemp("coach-home-session")
+    previous = os.environ.get("COACH_HOME")
+    os.environ["COACH_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("COACH_HOME", None)
+    else:
+        os.environ["COACH_HOME"] = previous
+
+
+@pytest.fixture(autouse=True)
+def coach_home(_session_coach_home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own COACH_HOME (subprocesses inherit it through clean_env); saving is on."""
+    home = tmp_path_factory.mktemp("coach-home")
+    monkeypatch.setenv("COACH_HOME", str(home))
+    for name in ("COACH_HISTORY", "COACH_HISTORY_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--question", default=None,
         help="the interview question answered: its text, or a question-bank id (a scenario id adds technical depth)",
     )
+    parser.add_argument("--save", action="store_true", help="keep this attempt in the practice history (coach history list)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     add_model_arguments(parser)
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     rubric = load_rubric(args.rubric)
     text, _ = read_story(args.file)
     interviewer, notices = interviewer_from_args(args)
-    question, probing = resolve_question(args.question)
+    question_id, question, probing = resolve_question(args.question)
     assessment = evaluate(text, rubric, interviewer, question=question, notices=notices, probing=probing)
     if args.format == "json":
         sys.stdout.write(to_json(assessment) + "\n")
@@ -50,19 +51,25 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(to_markdown(assessment, rubric))
     else:
         sys.stdout.write(to_text(assessment, rubric))
+    if args.save:
+        from coach.commands.history import save_scored
+
+        save_scored(assessment, story=text, question_id=question_id, question=question or rubric.question,
+                    model=interviewer.name if interviewer else None)
     return 0
 
 
-def resolve_question(given: str | None) -> tuple[str | None, Probing]:
-    """A question-bank id becomes its text and (for a scenario) its depth items; other text stays as is."""
+def resolve_question(given: str | None) -> tuple[str | None, str | None, Probing]:
+    """(bank id, text, probing): a question-bank id becomes its text and (for a scenario) its depth items;
+    other text stays as is, with no id."""
     bank = load_questions()
     question = bank.find(given.strip()) if given else None
     if question is None and given and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", given.strip()):
         known = ", ".join(q.id for q in bank.questions)
         raise UsageError(f"no question {given.strip()!r} in the question bank (known: {known}); or pass the question's text")
     if question is None:
-        return given, bank.probing(None)
-    return question.text, bank.probing(question.id)
+        return None, given, bank.probing(None)
+    return question.id, question.text, bank.probing(question.id)
 
 
 def interviewer_from_args(args: argparse.Namespace) -> tuple[Interviewer | None, list[str]]:

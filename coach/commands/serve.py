@@ -40,6 +40,7 @@ def parse_auth(raw: str | None) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     from coach.config import llm_settings_from
+    from coach.history import HistoryStore, history_enabled
     from coach.practice import PracticeServices
     from coach.questions import load_questions
     from coach.rubric import load_rubric
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         default_api_base=(settings.api_base or "") if settings else (args.api_base or os.environ.get("COACH_API_BASE", "")).strip(),
         default_offline=bool(args.offline),
         default_rubric=args.rubric,
+        history=HistoryStore() if history_enabled() else None,  # COACH_HISTORY=off: nothing is saved
     )
 
     from coach import ui  # imports gradio (sets its offline env vars first)
