@@ -40,8 +40,8 @@ SHAPES: dict[str, re.Pattern[str]] = {
     "number": re.compile(r"(?<![\w.])[$€£~]?\d[\d,]*(?:\.\d+)?"),
     "clock": re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?[ap]\.?m\b", re.IGNORECASE),
     "duration": DURATION,
-    # "Day 12", "D-30": a relative day in a timeline
-    "day": re.compile(r"\b(?:day|d)\s?[-+]?\s?\d+\b", re.IGNORECASE),
+    # "Day 12", "D-30", "Week 6": a relative day or week in a timeline
+    "day": re.compile(r"\b(?:day|d|week|wk)\s?[-+]?\s?\d+\b", re.IGNORECASE),
     # a numbered line: "1. ", "2) "
     "step": re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.MULTILINE),
     # a parenthetical: "(platform team)", "(owner: security)"
