@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from coach.briefs import DRILLS, load_briefs, parse_briefs
 from coach.errors import RubricError
@@ -46,8 +47,6 @@ def test_malformed_bank_names_the_file_and_the_field(tmp_path: Path) -> None:
 
 def test_duplicate_brief_ids_are_an_error() -> None:
     one = BANK.briefs[0].model_dump(by_alias=True)
-    import yaml
-
     raw = yaml.safe_dump({"briefs": [one, one]})
     with pytest.raises(RubricError) as exc:
         parse_briefs(raw, "dup.yaml")
