@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from coach.drill_params import DrillParams
 from coach.matching import CompiledCues, Doc, compile_any
+from coach.rubric import Cues
 from coach.quantities import DURATION
 
 if TYPE_CHECKING:
@@ -176,7 +177,20 @@ def _unit(text: str, offset: int) -> tuple[int, int]:
     return start, min(ends) if ends else len(text)
 
 
+def _either(cues: CompiledCues, facts: Facts, params: DrillParams) -> Outcome:
+    """The cues, or any alternative cue set: "definitely …", or a cause pinned on someone as fact."""
+    hits: list[int] = []
+    for option in [cues, *(_compiled(alt.any, alt.also, alt.unless) for alt in params.alternatives)]:
+        hits += [index for index in option.sentences(facts.doc) if index not in hits]
+    return bool(hits), sorted(hits)
+
+
+def _compiled(any_: list[str], also: list[list[str]], unless: list[str]) -> CompiledCues:
+    return CompiledCues.of(Cues(any=any_, also=also, unless=unless))
+
+
 DETECTORS: dict[str, DrillDetector] = {
+    "either": _either,
     "with_shape": _with_shape,
     "shape_count": _shape_count,
     "length": _length,

@@ -8,10 +8,44 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Token shapes a detector can count (defined in coach.drill_detectors.SHAPES).
 Shape = Literal["snake_case", "dotted", "code", "acronym", "number", "clock", "duration", "day", "step", "paren"]
+
+
+class CueSet(BaseModel):
+    """Another way to meet a criterion or raise a flag (``either``): patterns as in coach.rubric.Cues."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    any: list[str] = Field(min_length=1)
+    also: list[list[str]] = Field(default_factory=list)
+    unless: list[str] = Field(default_factory=list)
+
+    @field_validator("any", "unless")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            _check(pattern)
+        return patterns
+
+    @field_validator("also")
+    @classmethod
+    def _compiles_nested(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            for pattern in group:
+                _check(pattern)
+        return groups
+
+
+def _check(pattern: str) -> None:
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
 
 
 class DrillParams(BaseModel):
@@ -40,3 +74,5 @@ class DrillParams(BaseModel):
     #: ``items``: every item (a line or a ;-separated part of one) found by the cues needs one of these
     #: patterns or a ``shapes`` token in it (an owner, say).
     each_needs: list[str] = Field(default_factory=list)
+    #: ``either``: met (raised) when the cues match or any of these cue sets does.
+    alternatives: list[CueSet] = Field(default_factory=list)

@@ -22,7 +22,7 @@ DEFAULT_RUBRIC = "star-l"
 
 #: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
 Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning",
-                   "with_shape", "shape_count", "length", "order", "items"]  # the last five: coach.drill_detectors
+                   "with_shape", "shape_count", "length", "order", "items", "either"]  # the last five: coach.drill_detectors
 
 
 class _Strict(BaseModel):
@@ -118,6 +118,7 @@ class RedFlag(_Strict):
     description: str
     detector: Detector = "cues"
     cues: Cues = Field(default_factory=Cues)
+    params: DrillParams = Field(default_factory=DrillParams)
     penalty: float = Field(default=5.0, ge=0, le=100)
     followup: str
     examples: Examples = Field(default_factory=Examples)

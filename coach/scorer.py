@@ -112,7 +112,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
 
     red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
-        raised, hits = detect(flag.detector, cues, facts)
+        raised, hits = detect(flag.detector, cues, facts, flag.params)
         red_flags[flag.id] = {
             "raised": raised, "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else []), "name": flag.name
         }

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from coach.cli import main
+from coach.drill_params import DrillParams
 from coach.errors import RubricError
 from coach.rubric import Rubric, load_rubric, parse_rubric_text
 from coach.scorer import score
@@ -91,8 +92,12 @@ _PLAIN_CUE = re.compile(rf"\\b\(\?:{_PHRASE}(?:\|{_PHRASE})*\)\\b")
 @pytest.mark.parametrize("drill", sorted(DRILL_IDS))
 def test_drill_cues_are_plain_phrase_lists(drill: str) -> None:
     rubric = _rubric(drill)
-    cues = [(c.id, c.cues, c.params.each_needs + c.params.section + c.params.section_end) for c in rubric.criteria()]
-    cues += [(f.id, f.cues, []) for f in rubric.red_flags]
+    def extra(params: DrillParams) -> list[str]:
+        alternatives = [p for alt in params.alternatives for p in [*alt.any, *alt.unless, *(q for g in alt.also for q in g)]]
+        return params.each_needs + params.section + params.section_end + alternatives
+
+    cues = [(c.id, c.cues, extra(c.params)) for c in rubric.criteria()]
+    cues += [(f.id, f.cues, extra(f.params)) for f in rubric.red_flags]
     for item_id, cue, extra in cues:
         for pattern in [*cue.any, *cue.late, *cue.unless, *cue.steps, *(p for g in cue.also for p in g), *extra]:
             assert _PLAIN_CUE.fullmatch(pattern), f"{item_id}: not a plain phrase alternation: {pattern[:60]!r}"
