@@ -198,7 +198,3 @@ DETECTORS: dict[str, DrillDetector] = {
     "items": _items,
 }
 
-
-def doc_shapes(doc: Doc, params: DrillParams) -> list[str]:
-    """The shape tokens found in a message (for showing what made it unplain)."""
-    return [doc.text[start:end] for start, end in shape_spans(doc.text, params)]
