@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from coach import drill_detectors
+from coach.drill_params import DrillParams
 from coach.matching import CompiledCues, Doc
 from coach.quantities import Quantity, find_quantities
 
@@ -95,7 +97,10 @@ DETECTORS: dict[str, DetectorFn] = {
 }
 
 
-def detect(detector: str, cues: CompiledCues, facts: Facts) -> Outcome:
+def detect(detector: str, cues: CompiledCues, facts: Facts, params: DrillParams | None = None) -> Outcome:
+    drill = drill_detectors.DETECTORS.get(detector)  # the drills' form checks take the criterion's params
+    if drill is not None:
+        return drill(cues, facts, params or DrillParams())
     return DETECTORS.get(detector, _cues)(cues, facts)
 
 

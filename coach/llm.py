@@ -306,6 +306,10 @@ class LiteLLMInterviewer:
         except Exception as exc:  # translated, cause kept
             raise translate_error(exc) from exc
 
+    def complete(self, messages: list[Message]) -> str:
+        """One plain completion within the configured deadline (the drills' rewrite suggestion)."""
+        return self._complete(messages, self._clock() + self.settings.deadline_s)
+
     def check_reachable(self) -> tuple[bool, str]:
         """One tiny call, for the settings screen: (ok, status in plain words). Never shows a key."""
         start = self._clock()

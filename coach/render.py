@@ -22,10 +22,15 @@ def mode_line(assessment: Assessment) -> str:
     return "mode: offline (rubric only)"
 
 
+def _heading(rubric: Rubric) -> str:
+    """Stories are graded on STAR-L; a drill message (not a narrative) just has a score."""
+    return "STAR-L score" if rubric.narrative else "Score"
+
+
 def to_text(assessment: Assessment, rubric: Rubric) -> str:
     a = assessment
     lines = [
-        f"STAR-L score: {a.overall}/100 — level {a.level} ({a.level_label})   [{rubric.name}]",
+        f"{_heading(rubric)}: {a.overall}/100 — level {a.level} ({a.level_label})   [{rubric.name}]",
         "  " + "  ".join(f"{c.name} {c.score}" for c in a.components.values()),
         mode_line(a),
     ]
@@ -60,7 +65,7 @@ def to_text(assessment: Assessment, rubric: Rubric) -> str:
 def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
     a = assessment
     lines = [
-        f"# STAR-L score: {a.overall}/100 — level {a.level} ({a.level_label})",
+        f"# {_heading(rubric)}: {a.overall}/100 — level {a.level} ({a.level_label})",
         "",
         f"*{_md(mode_line(a))}*",
         "",

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.drill_params import DrillParams
 from coach.errors import RubricError
 from coach.resources import data_dir
 from coach.yamldata import parse_model, read_text
@@ -20,7 +21,8 @@ from coach.yamldata import parse_model, read_text
 DEFAULT_RUBRIC = "star-l"
 
 #: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
-Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning"]
+Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning",
+                   "with_shape", "shape_count", "length", "order", "items", "either"]  # the last five: coach.drill_detectors
 
 
 class _Strict(BaseModel):
@@ -88,6 +90,8 @@ class Criterion(_Strict):
     highlight_weight: float = Field(default=1.0, ge=0)
     detector: Detector = "cues"
     cues: Cues = Field(default_factory=Cues)
+    #: Limits and shapes for the drill detectors (coach.drill_params).
+    params: DrillParams = Field(default_factory=DrillParams)
     followup: str
     #: When this other criterion is met, the follow-up opens by quoting its evidence (specific, not generic).
     followup_after: str | None = None
@@ -114,6 +118,7 @@ class RedFlag(_Strict):
     description: str
     detector: Detector = "cues"
     cues: Cues = Field(default_factory=Cues)
+    params: DrillParams = Field(default_factory=DrillParams)
     penalty: float = Field(default=5.0, ge=0, le=100)
     followup: str
     examples: Examples = Field(default_factory=Examples)
@@ -142,6 +147,9 @@ class Rubric(_Strict):
     #: Words that mark a story as being about this rubric's topic (for the off-topic notice).
     topic_cues: list[str] = Field(default_factory=list)
     topic_notice: str = ""
+    #: A narrative answer is expected: an answer that does not read as a story is capped. Drill
+    #: messages (a four-line status update) are not stories and set this to false.
+    narrative: bool = True
     levels: list[Level] = Field(min_length=1)
     components: list[Component] = Field(min_length=1)
     red_flags: list[RedFlag] = Field(default_factory=list)
@@ -161,6 +169,12 @@ class Rubric(_Strict):
         for criterion in self.criteria():
             if criterion.followup_after and criterion.followup_after not in criterion_ids:
                 raise ValueError(f"{criterion.id}: followup_after names unknown criterion {criterion.followup_after!r}")
+        for criterion in self.criteria():
+            unknown_ids = [cid for cid in criterion.params.sequence if cid not in criterion_ids]
+            if unknown_ids:
+                raise ValueError(f"{criterion.id}: params.sequence names unknown criterion {unknown_ids[0]!r}")
+            for pattern in [*criterion.params.each_needs, *criterion.params.section, *criterion.params.section_end]:
+                _check_regex(pattern)
         for index, cap in enumerate(self.caps):
             unknown = [cid for cid in cap.missing if cid not in criterion_ids]
             if unknown:
@@ -201,7 +215,7 @@ def available_rubrics() -> dict[str, Path]:
     return {
         path.stem: path
         for path in sorted(rubrics_dir().glob("*.yaml"))
-        if not path.stem.startswith("questions")
+        if not path.stem.startswith(("questions", "briefs"))
     }
 
 

@@ -100,7 +100,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
     criteria: dict[str, dict[str, Any]] = {}
     evidence_hits: dict[str, list[int]] = {}  # criterion id → the sentences quoted as its evidence
     for criterion, component_id, cues in compiled.criteria:
-        met, hits = detect(criterion.detector, cues, facts)
+        met, hits = detect(criterion.detector, cues, facts, criterion.params)
         facts.results[criterion.id] = (met, hits)
         evidence_hits[criterion.id] = hits[:MAX_EVIDENCE] if met else []
         criteria[criterion.id] = {
@@ -112,7 +112,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
 
     red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
-        raised, hits = detect(flag.detector, cues, facts)
+        raised, hits = detect(flag.detector, cues, facts, flag.params)
         red_flags[flag.id] = {
             "raised": raised, "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else []), "name": flag.name
         }
@@ -128,7 +128,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
         if overall > cap.max_overall and all(cid not in met_ids for cid in cap.missing):
             overall = float(cap.max_overall)
             notices.append(cap.notice)
-    is_story = _is_story(text, word_count)
+    is_story = _is_story(text, word_count) if rubric.narrative else word_count > 0
     if not is_story:
         overall = min(overall * 0.1, NOT_A_STORY_CAP)
         notices.append(

@@ -20,6 +20,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from coach import batch_tab as batch  # noqa: E402
+from coach import drills_tab as drills  # noqa: E402
 from coach import practice  # noqa: E402
 from coach import ui_progress  # noqa: E402
 from coach import webview as view  # noqa: E402
@@ -57,6 +58,7 @@ CSS = """
 #timer-box { font-size: 1.3rem; font-variant-numeric: tabular-nums; }
 #timer-box[data-state="near"] #timer-value { color: #b45309; }
 #timer-box[data-state="over"] #timer-value { color: #b91c1c; }
+#drill-budget-box[data-state="over"] #drill-words { color: #b91c1c; font-weight: 700; }
 #timer-box button { font-size: .8rem; margin-left: .3rem; padding: .1rem .5rem; border: 1px solid #cbd5e1; border-radius: .3rem; }
 """
 
@@ -345,6 +347,84 @@ def batch_tab(services: PracticeServices) -> TabBuilder:
             outputs = [status, table, report, downloads]
             run.click(on_run, [upload, rubric, followups], outputs, api_name="batch")
             upload.upload(on_run, [upload, rubric, followups], outputs, api_name="batch_upload")
+
+    return build
+
+
+#: Runs in the browser: keeps the Drills tab's word count live as the message is typed (no round trips).
+DRILL_BUDGET_JS = """
+if (!window.__drillBudget) {
+  window.__drillBudget = true;
+  document.addEventListener("input", (e) => {
+    if (!(e.target.closest && e.target.closest("#drill-message"))) return;
+    const box = document.querySelector("#drill-budget-box"), count = document.querySelector("#drill-words");
+    if (!box || !count) return;
+    const n = e.target.value.trim() ? e.target.value.trim().split(/\\s+/).length : 0;
+    count.textContent = String(n);
+    const max = Number(box.dataset.maxWords || 0);
+    box.dataset.state = max && n > max ? "over" : "ok";
+  }, true);
+}
+"""
+
+
+def drills_tab(services: PracticeServices) -> TabBuilder:
+    """The Drills tab (an extra tab for :func:`build_app`): incident-communication drills. Logic in
+    coach.drills_tab; this only lays it out and wires it."""
+
+    def build() -> None:
+        bank = drills.default_bank()
+        first_drill, first_brief = drills.DRILLS[0], bank.briefs[0].id
+        brief_html, budget_html = drills.brief_panel(services, bank, first_drill, first_brief)
+        with gr.Tab("Drills", id="drills", elem_id="tab-drills"):
+            with gr.Row():
+                kind = gr.Dropdown(choices=drills.drill_choices(services), value=first_drill, label="Drill", elem_id="drill-kind")
+                brief = gr.Dropdown(choices=drills.brief_choices(bank), value=first_brief, label="Incident brief", elem_id="drill-brief")
+                another = gr.Button("Another brief", elem_id="drill-next-brief")
+            brief_text = gr.HTML(brief_html, elem_id="drill-brief-text")
+            budget = gr.HTML(budget_html, js_on_load=DRILL_BUDGET_JS, elem_id="drill-budget")
+            message = gr.Textbox(label="Your message", lines=7, max_lines=30, elem_id="drill-message")
+            with gr.Row():
+                run = gr.Button("Score my message", variant="primary", elem_id="drill-score-btn")
+                again = gr.Button("Try again", elem_id="drill-again-btn")
+                reveal = gr.Button("Show a model message", elem_id="drill-model-btn")
+                model = drills.rewrite_available(services)
+                rewrite = gr.Button(f"Suggest a rewrite ({model})" if model else "Suggest a rewrite",
+                                    visible=model is not None, elem_id="drill-rewrite-btn")
+            status = gr.HTML("", elem_id="drill-status")
+            with gr.Row():
+                with gr.Column():
+                    score = gr.HTML(view.empty("Score a message to see the checklist here."), elem_id="drill-score")
+                    checklist = gr.HTML("", elem_id="drill-checklist")
+                with gr.Column():
+                    order = gr.HTML("", elem_id="drill-order")
+                    gr.Markdown("### Red flags")
+                    flags = gr.HTML("", elem_id="drill-flags")
+            model_text = gr.HTML("", elem_id="drill-model")
+            rewrite_text = gr.HTML("", elem_id="drill-rewrite")
+            gr.Markdown("### Your attempts")
+            compare = gr.HTML("", elem_id="drill-compare")
+            state = gr.State(drills.DrillState())
+
+            def on_brief(drill: str | None, brief_id: str | None) -> tuple[str, str, str, str]:
+                return (*drills.brief_panel(services, bank, drill, brief_id), "", "")
+
+            def on_another(brief_id: str | None) -> str:
+                return drills.next_brief(bank, brief_id)
+
+            def on_score(drill: str | None, brief_id: str | None, text: str | None, current: drills.DrillState) -> list[Any]:
+                return drills.score_drill(services, bank, drill, brief_id, text, current).values()
+
+            gr.on([kind.change, brief.change], on_brief, [kind, brief], [brief_text, budget, model_text, rewrite_text],
+                  api_name="drill_brief")
+            another.click(on_another, [brief], [brief], api_name="drill_next_brief")
+            run.click(on_score, [kind, brief, message, state],
+                      [status, budget, score, checklist, order, flags, compare, state], api_name="drill_score")
+            again.click(drills.try_again, [state], [status, message, model_text, rewrite_text], api_name="drill_try_again")
+            reveal.click(lambda d, b: drills.reveal_model(services, bank, d, b), [kind, brief], [model_text],
+                         api_name="drill_model")
+            rewrite.click(lambda d, b, t: drills.suggest_rewrite(services, bank, d, b, t), [kind, brief, message],
+                          [rewrite_text], api_name="drill_rewrite")
 
     return build
 

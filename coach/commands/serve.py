@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     from coach import ui  # imports gradio (sets its offline env vars first)
 
-    demo = ui.build_app(services, extra_tabs=[ui.batch_tab(services)])
+    demo = ui.build_app(services, extra_tabs=[ui.batch_tab(services), ui.drills_tab(services)])
     try:
         ui.launch(demo, args.host, args.port, auth, prevent_thread_lock=True, quiet=True)
     except OSError as exc:
