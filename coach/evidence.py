@@ -1,0 +1,227 @@
+"""Which sentences a met criterion quotes, strongest first.
+
+The rules (coach.detectors) decide whether a criterion is met and which sentences carry its cues;
+this module only orders the quotes. A rubric may ship a trained **evidence ranker** beside it
+(``rubrics/<id>.evidence.json``, rebuilt by ``bench/train_evidence_ranker.py`` from the labelled
+quotes in ../shared/eval): per criterion, a logistic regression over a sentence's static embedding
+(coach.embedding) and a few cheap features. It scores every sentence of the story; the best are
+quoted. Criteria the ranker does not know, rubrics without one, and installs without the embedding
+fall back to the rules' order: the cue hits, shortest first within equal strength.
+
+Pure and deterministic: the same story, rubric and ranker file give the same quotes, byte for byte
+(floats are summed in a fixed order; ties break by story order).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach import embedding
+from coach.resources import data_dir
+from coach.segment import Segmented
+
+#: The fixed features, in the order of the ranker file's ``features`` weights; then one "the rules'
+#: cues of criterion X hit this sentence" feature per id in the file's ``hit_criteria``.
+FEATURES = (
+    "digits", "first_person", "we", "past", "position", "position_sq", "length",  # the story-agnostic seven
+    "cue_hit", "first_hit", "measure", "duration",
+    "heading_situation", "heading_task", "heading_action", "heading_result", "heading_learning",
+)
+HEADINGS = ("situation", "task", "action", "result", "learning")
+_DIGITS = re.compile(r"\d")
+_FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|i|my|My|me|Me|I'm|I've|I'd)(?![\w'])")
+_WE = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|had|did|went|got|found|saw|took|made|came|ran|[a-z]{3,}ed)\b", re.IGNORECASE)
+_WORDS = re.compile(r"\w+")
+FILE_SUFFIX = ".evidence.json"
+# Thresholds on a model's score (log-odds; chosen on the tune rows, bench/eval_scorer.py --split tune):
+#: a sentence after the best is quoted too only when the model is this sure (p > 0.73): fewer, surer quotes;
+EXTRA_MIN = 1.0
+#: a sentence quoted for no criterion still takes the component of a met one it shows this well (p > 0.27).
+SHOWS_MIN = -1.0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFacts:
+    """What the rules found in one story, as the ranker's features need it."""
+
+    seg: Segmented
+    hits: dict[str, list[int]]  # criterion id → sentences its cues hit (met or not)
+    quantity_sentences: dict[str, frozenset[int]]  # quantity kind → sentences holding one
+    headings: list[str | None]  # per sentence, the component of the STAR heading it sits under
+
+
+def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...]) -> list[float]:
+    """The non-embedding features of sentence ``index`` for one criterion."""
+    seg = facts.seg
+    text = seg.sentence_text(index)
+    position = index / (len(seg.sentences) - 1) if len(seg.sentences) > 1 else 0.0
+    own = facts.hits.get(criterion_id, [])
+    heading = facts.headings[index]
+    features = [
+        1.0 if _DIGITS.search(text) else 0.0,
+        1.0 if _FIRST_PERSON.search(text) else 0.0,
+        1.0 if _WE.search(text) else 0.0,
+        1.0 if _PAST.search(text) else 0.0,
+        position,
+        position * position,
+        math.log1p(len(_WORDS.findall(text))),
+        1.0 if index in own else 0.0,
+        1.0 if own and own[0] == index else 0.0,
+        1.0 if index in facts.quantity_sentences.get("measure", ()) else 0.0,
+        1.0 if index in facts.quantity_sentences.get("duration", ()) else 0.0,
+    ]
+    features += [1.0 if heading == name else 0.0 for name in HEADINGS]
+    features += [1.0 if index in facts.hits.get(cid, ()) else 0.0 for cid in hit_criteria]
+    return features
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One criterion's logistic regression: score = mean token·embedding + features·weights + bias."""
+
+    embedding: tuple[float, ...]
+    features: tuple[float, ...]
+    bias: float
+
+
+@dataclass(slots=True)
+class Ranker:
+    """A rubric's trained per-criterion sentence scorers, with a per-token cache of their projections."""
+
+    models: dict[str, Model]
+    hit_criteria: tuple[str, ...]
+    _ids: tuple[str, ...] = ()
+    _token_scores: dict[int, tuple[float, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._ids = tuple(self.models)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ranker:
+        if data.get("features") != list(FEATURES) or data.get("dim") != embedding.DIM:
+            raise ValueError("evidence ranker file does not match this version's features")
+        hit_criteria = tuple(str(cid) for cid in data["hit_criteria"])
+        width = len(FEATURES) + len(hit_criteria)
+        models: dict[str, Model] = {}
+        for cid, raw in sorted(data["criteria"].items()):
+            model = Model(tuple(map(float, raw["embedding"])), tuple(map(float, raw["features"])), float(raw["bias"]))
+            if len(model.embedding) != embedding.DIM or len(model.features) != width:
+                raise ValueError(f"evidence ranker for {cid}: wrong number of weights")
+            models[cid] = model
+        return cls(models, hit_criteria)
+
+    def knows(self, criterion_id: str) -> bool:
+        return criterion_id in self.models
+
+    def embedding_scores(self, seg: Segmented, emb: embedding.StaticEmbedding) -> list[tuple[float, ...]]:
+        """Per sentence, every model's mean-embedding term (in ``self.models`` order)."""
+        out: list[tuple[float, ...]] = []
+        for index in range(len(seg.sentences)):
+            ids = emb.token_ids(seg.sentence_text(index))
+            totals = [0.0] * len(self._ids)
+            for token in ids:
+                scores = self._token_scores.get(token)
+                if scores is None:
+                    row = emb.row(token)
+                    scores = tuple(math.fsum(map(operator.mul, row, m.embedding)) for m in self.models.values())
+                    self._token_scores[token] = scores
+                for k, value in enumerate(scores):
+                    totals[k] += value
+            out.append(tuple(total / len(ids) for total in totals) if ids else tuple(totals))
+        return out
+
+    def column(self, criterion_id: str) -> int:
+        return self._ids.index(criterion_id)
+
+
+_RANKERS: dict[str, Ranker | None] = {}
+
+
+def ranker_for(rubric_id: str, folder: Path | None = None) -> Ranker | None:
+    """The trained ranker shipped for a rubric id (``<rubrics folder>/<id>.evidence.json``), or None
+    (no file, or no embedding installed): then the rules' order is used."""
+    key = f"{folder}|{rubric_id}"
+    if key not in _RANKERS:
+        path = (folder or data_dir("rubrics")) / f"{rubric_id}{FILE_SUFFIX}"
+        ranker = None
+        if path.is_file() and embedding.wordllama_dir() is not None:
+            ranker = Ranker.from_json(json.loads(path.read_text(encoding="utf-8")))
+        _RANKERS[key] = ranker
+    return _RANKERS[key]
+
+
+@dataclass(slots=True)
+class EvidencePicker:
+    """Orders each met criterion's quotes for one story; the embedding is computed once, on first need."""
+
+    facts: StoryFacts
+    ranker: Ranker | None
+    _embedded: list[tuple[float, ...]] | None = None
+
+    def scores(self, criterion_id: str) -> list[float] | None:
+        """The trained model's score of every sentence for this criterion, or None (no model)."""
+        ranker = self.ranker
+        if ranker is None or not ranker.knows(criterion_id):
+            return None
+        if self._embedded is None:
+            emb = embedding.shared()
+            if emb is None:
+                return None
+            self._embedded = ranker.embedding_scores(self.facts.seg, emb)
+        model = ranker.models[criterion_id]
+        column = ranker.column(criterion_id)
+        out = []
+        for index, row in enumerate(self._embedded):
+            features = sentence_features(self.facts, index, criterion_id, ranker.hit_criteria)
+            out.append(row[column] + math.fsum(map(operator.mul, features, model.features)) + model.bias)
+        return out
+
+    def order(self, criterion_id: str, limit: int) -> list[int]:
+        """Up to ``limit`` sentence indices to quote for a met criterion, best first.
+
+        With a trained model, the best-scored sentence, then any others it is sure of (ties: story
+        order). Without one, the cue hits in the rules' order.
+        """
+        scores = self.scores(criterion_id)
+        if scores is None:
+            return self.facts.hits.get(criterion_id, [])[:limit]
+        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        return ranked[:1] + [i for i in ranked[1:limit] if scores[i] > EXTRA_MIN]
+
+    def components(
+        self, quoted: dict[str, list[int]], component_of: dict[str, str], weights: dict[str, float]
+    ) -> list[str | None]:
+        """Each sentence's component, from the evidence it carries.
+
+        A sentence quoted for several criteria takes the component of the one it shows best (the
+        trained score; without a model, the heaviest ``highlight_weight`` sum). With a model, a
+        sentence quoted for none still takes the component of a met criterion it clearly shows
+        (score above ``SHOWS_MIN``): the three-quote limit should not leave it blank.
+        """
+        count = len(self.facts.seg.sentences)
+        carried: list[list[str]] = [[] for _ in range(count)]
+        for cid, indices in quoted.items():
+            for index in indices:
+                carried[index].append(cid)
+        scored = {cid: self.scores(cid) for cid in quoted if quoted[cid]}
+        out: list[str | None] = []
+        for index in range(count):
+            mine = carried[index]
+            trained = [(s[index], cid) for cid in (mine or list(scored)) if (s := scored.get(cid)) is not None]
+            if trained and (mine or max(trained)[0] > SHOWS_MIN):
+                out.append(component_of[max(trained)[1]])
+            elif mine:
+                votes: dict[str, float] = {}
+                for cid in mine:
+                    votes[component_of[cid]] = votes.get(component_of[cid], 0.0) + weights.get(cid, 1.0)
+                out.append(max(votes.items(), key=lambda kv: kv[1])[0])
+            else:
+                out.append(None)
+        return out
