@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import mmap
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ DIM = 256
 _WEIGHTS = ("weights", "l2_supercat_256.safetensors")
 _TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
 _SPACE = "\u2581"  # "▁", SentencePiece's word start
+_PIECE = re.compile(_SPACE + "[^" + _SPACE + "]*")  # a word start and what follows it up to the next one
 
 
 def wordllama_dir() -> Path | None:
@@ -65,21 +67,17 @@ class StaticEmbedding:
         tensor = header["embedding.weight"]
         if tensor["dtype"] != "F16" or tensor["shape"][1] != DIM:
             raise ValueError(f"unexpected wordllama table {tensor['dtype']} {tensor['shape']}")
-        return cls(vocab, ranks, rows, 8 + header_len + tensor["data_offsets"][0])  # type: ignore[arg-type]
+        return cls(vocab, ranks, rows, 8 + header_len + tensor["data_offsets"][0])
 
     def token_ids(self, text: str) -> list[int]:
         """BPE ids of ``text`` (no special tokens), the normaliser's "▁" prepended and for spaces."""
-        normalised = _SPACE + text.replace(" ", _SPACE)
         ids: list[int] = []
-        start = 0
-        for i in range(1, len(normalised) + 1):
-            if i == len(normalised) or normalised[i] == _SPACE:
-                piece = normalised[start:i]
-                cached = self._pieces.get(piece)
-                if cached is None:
-                    cached = self._pieces[piece] = tuple(self._bpe(piece))
-                ids.extend(cached)
-                start = i
+        pieces = self._pieces
+        for piece in _PIECE.findall(_SPACE + text.replace(" ", _SPACE)):
+            cached = pieces.get(piece)
+            if cached is None:
+                cached = pieces[piece] = tuple(self._bpe(piece))
+            ids.extend(cached)
         return ids
 
     def row(self, token_id: int) -> tuple[float, ...]:

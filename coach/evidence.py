@@ -57,12 +57,14 @@ class StoryFacts:
     headings: list[str | None]  # per sentence, the component of the STAR heading it sits under
 
 
-def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...]) -> list[float]:
-    """The non-embedding features of sentence ``index`` for one criterion."""
+_CUE_HIT, _FIRST_HIT = FEATURES.index("cue_hit"), FEATURES.index("first_hit")
+
+
+def shared_features(facts: StoryFacts, index: int, hit_criteria: tuple[str, ...]) -> list[float]:
+    """The features of sentence ``index`` that do not depend on the criterion (its two own slots 0)."""
     seg = facts.seg
     text = seg.sentence_text(index)
     position = index / (len(seg.sentences) - 1) if len(seg.sentences) > 1 else 0.0
-    own = facts.hits.get(criterion_id, [])
     heading = facts.headings[index]
     features = [
         1.0 if _DIGITS.search(text) else 0.0,
@@ -72,13 +74,22 @@ def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_crit
         position,
         position * position,
         math.log1p(len(_WORDS.findall(text))),
-        1.0 if index in own else 0.0,
-        1.0 if own and own[0] == index else 0.0,
+        0.0,  # cue_hit: per criterion
+        0.0,  # first_hit: per criterion
         1.0 if index in facts.quantity_sentences.get("measure", ()) else 0.0,
         1.0 if index in facts.quantity_sentences.get("duration", ()) else 0.0,
     ]
     features += [1.0 if heading == name else 0.0 for name in HEADINGS]
     features += [1.0 if index in facts.hits.get(cid, ()) else 0.0 for cid in hit_criteria]
+    return features
+
+
+def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...]) -> list[float]:
+    """Every non-embedding feature of sentence ``index`` for one criterion (``FEATURES`` + hit criteria)."""
+    features = shared_features(facts, index, hit_criteria)
+    own = facts.hits.get(criterion_id, [])
+    features[_CUE_HIT] = 1.0 if index in own else 0.0
+    features[_FIRST_HIT] = 1.0 if own and own[0] == index else 0.0
     return features
 
 
@@ -120,21 +131,22 @@ class Ranker:
     def knows(self, criterion_id: str) -> bool:
         return criterion_id in self.models
 
-    def embedding_scores(self, seg: Segmented, emb: embedding.StaticEmbedding) -> list[tuple[float, ...]]:
+    def embedding_scores(self, seg: Segmented, emb: embedding.StaticEmbedding) -> list[list[float]]:
         """Per sentence, every model's mean-embedding term (in ``self.models`` order)."""
-        out: list[tuple[float, ...]] = []
+        out: list[list[float]] = []
         for index in range(len(seg.sentences)):
             ids = emb.token_ids(seg.sentence_text(index))
-            totals = [0.0] * len(self._ids)
+            cache = self._token_scores
+            rows = []
             for token in ids:
-                scores = self._token_scores.get(token)
+                scores = cache.get(token)
                 if scores is None:
                     row = emb.row(token)
-                    scores = tuple(math.fsum(map(operator.mul, row, m.embedding)) for m in self.models.values())
-                    self._token_scores[token] = scores
-                for k, value in enumerate(scores):
-                    totals[k] += value
-            out.append(tuple(total / len(ids) for total in totals) if ids else tuple(totals))
+                    scores = cache[token] = tuple(sum(map(operator.mul, row, m.embedding)) for m in self.models.values())
+                rows.append(scores)
+            # Column sums in token order (deterministic), then the mean.
+            count = len(ids) or 1
+            out.append([total / count for total in map(sum, zip(*rows))] if ids else [0.0] * len(self._ids))
         return out
 
     def column(self, criterion_id: str) -> int:
@@ -163,24 +175,35 @@ class EvidencePicker:
 
     facts: StoryFacts
     ranker: Ranker | None
-    _embedded: list[tuple[float, ...]] | None = None
+    _embedded: list[list[float]] | None = None
+    _shared: list[list[float]] | None = None
+    _scores: dict[str, list[float]] = field(default_factory=dict)
 
     def scores(self, criterion_id: str) -> list[float] | None:
         """The trained model's score of every sentence for this criterion, or None (no model)."""
         ranker = self.ranker
         if ranker is None or not ranker.knows(criterion_id):
             return None
-        if self._embedded is None:
+        cached = self._scores.get(criterion_id)
+        if cached is not None:
+            return cached
+        if self._embedded is None or self._shared is None:
             emb = embedding.shared()
             if emb is None:
                 return None
             self._embedded = ranker.embedding_scores(self.facts.seg, emb)
+            self._shared = [shared_features(self.facts, i, ranker.hit_criteria) for i in range(len(self._embedded))]
         model = ranker.models[criterion_id]
+        weights = model.features
         column = ranker.column(criterion_id)
-        out = []
-        for index, row in enumerate(self._embedded):
-            features = sentence_features(self.facts, index, criterion_id, ranker.hit_criteria)
-            out.append(row[column] + math.fsum(map(operator.mul, features, model.features)) + model.bias)
+        own = self.facts.hits.get(criterion_id, [])
+        out = [row[column] + sum(map(operator.mul, shared, weights)) + model.bias
+               for row, shared in zip(self._embedded, self._shared)]
+        for index in set(own):  # the two per-criterion features, added where they are 1
+            out[index] += weights[_CUE_HIT]
+        if own:
+            out[own[0]] += weights[_FIRST_HIT]
+        self._scores[criterion_id] = out
         return out
 
     def order(self, criterion_id: str, limit: int) -> list[int]:
@@ -200,10 +223,11 @@ class EvidencePicker:
     ) -> list[str | None]:
         """Each sentence's component, from the evidence it carries.
 
-        A sentence quoted for several criteria takes the component of the one it shows best (the
-        trained score; without a model, the heaviest ``highlight_weight`` sum). With a model, a
-        sentence quoted for none still takes the component of a met criterion it clearly shows
-        (score above ``SHOWS_MIN``): the three-quote limit should not leave it blank.
+        A sentence quoted for several criteria takes the component whose evidence there weighs most:
+        each criterion's ``highlight_weight`` (ubiquitous ones such as the timeline weigh little),
+        times the model's probability that the sentence shows it (without a model, 1). With a
+        model, a sentence quoted for none still takes the component of the met criteria it clearly
+        shows (a score above ``SHOWS_MIN``): the three-quote limit should not leave it blank.
         """
         count = len(self.facts.seg.sentences)
         carried: list[list[str]] = [[] for _ in range(count)]
@@ -213,15 +237,13 @@ class EvidencePicker:
         scored = {cid: self.scores(cid) for cid in quoted if quoted[cid]}
         out: list[str | None] = []
         for index in range(count):
-            mine = carried[index]
-            trained = [(s[index], cid) for cid in (mine or list(scored)) if (s := scored.get(cid)) is not None]
-            if trained and (mine or max(trained)[0] > SHOWS_MIN):
-                out.append(component_of[max(trained)[1]])
-            elif mine:
-                votes: dict[str, float] = {}
-                for cid in mine:
-                    votes[component_of[cid]] = votes.get(component_of[cid], 0.0) + weights.get(cid, 1.0)
-                out.append(max(votes.items(), key=lambda kv: kv[1])[0])
+            if carried[index]:
+                pool = [(cid, scores[index] if (scores := scored.get(cid)) is not None else None) for cid in carried[index]]
             else:
-                out.append(None)
+                pool = [(cid, s[index]) for cid, s in scored.items() if s is not None and s[index] > SHOWS_MIN]
+            tally: dict[str, float] = {}
+            for cid, value in pool:  # the rubric's highlight weight × p(the sentence shows it)
+                weight = weights.get(cid, 1.0) * (1.0 if value is None else 1.0 / (1.0 + math.exp(-value)))
+                tally[component_of[cid]] = tally.get(component_of[cid], 0.0) + weight
+            out.append(max(tally.items(), key=lambda kv: kv[1])[0] if tally else None)  # ties: rubric order
         return out

@@ -190,11 +190,17 @@ def score(text: str, rubric: Rubric) -> Assessment:
 
 
 def _evidence(seg: Segmented, hits: list[int]) -> list[dict[str, Any]]:
-    """The quoted sentences, as Span data."""
+    """The quoted sentences, as Span data, without a leading STAR heading ("Result: …" quotes "…")."""
     spans = []
     for index in hits:
         sentence = seg.sentences[index]
-        spans.append({"text": seg.text[sentence.start : sentence.end], "start": sentence.start, "end": sentence.end})
+        start = sentence.start
+        heading = _HEADING.match(seg.text[start : sentence.end])
+        if heading and heading.end() < sentence.end - start:
+            start += heading.end()
+            while start < sentence.end and seg.text[start].isspace():
+                start += 1
+        spans.append({"text": seg.text[start : sentence.end], "start": start, "end": sentence.end})
     return spans
 
 
