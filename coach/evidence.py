@@ -62,26 +62,38 @@ _CUE_HIT, _FIRST_HIT = FEATURES.index("cue_hit"), FEATURES.index("first_hit")
 
 def shared_features(facts: StoryFacts, index: int, hit_criteria: tuple[str, ...]) -> list[float]:
     """The features of sentence ``index`` that do not depend on the criterion (its two own slots 0)."""
+    return shared_rows(facts, hit_criteria)[index]
+
+
+def shared_rows(facts: StoryFacts, hit_criteria: tuple[str, ...]) -> list[list[float]]:
+    """``shared_features`` of every sentence, with the story's look-ups built once."""
     seg = facts.seg
-    text = seg.sentence_text(index)
-    position = index / (len(seg.sentences) - 1) if len(seg.sentences) > 1 else 0.0
-    heading = facts.headings[index]
-    features = [
-        1.0 if _DIGITS.search(text) else 0.0,
-        1.0 if _FIRST_PERSON.search(text) else 0.0,
-        1.0 if _WE.search(text) else 0.0,
-        1.0 if _PAST.search(text) else 0.0,
-        position,
-        position * position,
-        math.log1p(len(_WORDS.findall(text))),
-        0.0,  # cue_hit: per criterion
-        0.0,  # first_hit: per criterion
-        1.0 if index in facts.quantity_sentences.get("measure", ()) else 0.0,
-        1.0 if index in facts.quantity_sentences.get("duration", ()) else 0.0,
-    ]
-    features += [1.0 if heading == name else 0.0 for name in HEADINGS]
-    features += [1.0 if index in facts.hits.get(cid, ()) else 0.0 for cid in hit_criteria]
-    return features
+    count = len(seg.sentences)
+    measure = facts.quantity_sentences.get("measure", frozenset())
+    duration = facts.quantity_sentences.get("duration", frozenset())
+    hit_sets = [frozenset(facts.hits.get(cid, ())) for cid in hit_criteria]
+    rows: list[list[float]] = []
+    for index in range(count):
+        text = seg.sentence_text(index)
+        position = index / (count - 1) if count > 1 else 0.0
+        heading = facts.headings[index]
+        features = [
+            1.0 if _DIGITS.search(text) else 0.0,
+            1.0 if _FIRST_PERSON.search(text) else 0.0,
+            1.0 if _WE.search(text) else 0.0,
+            1.0 if _PAST.search(text) else 0.0,
+            position,
+            position * position,
+            math.log1p(len(_WORDS.findall(text))),
+            0.0,  # cue_hit: per criterion
+            0.0,  # first_hit: per criterion
+            1.0 if index in measure else 0.0,
+            1.0 if index in duration else 0.0,
+        ]
+        features += [1.0 if heading == name else 0.0 for name in HEADINGS]
+        features += [1.0 if index in hits else 0.0 for hits in hit_sets]
+        rows.append(features)
+    return rows
 
 
 def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...]) -> list[float]:
@@ -176,7 +188,7 @@ class EvidencePicker:
     facts: StoryFacts
     ranker: Ranker | None
     _embedded: list[list[float]] | None = None
-    _shared: list[list[float]] | None = None
+    _shared: list[list[tuple[int, float]]] | None = None
     _scores: dict[str, list[float]] = field(default_factory=dict)
 
     def scores(self, criterion_id: str) -> list[float] | None:
@@ -192,12 +204,15 @@ class EvidencePicker:
             if emb is None:
                 return None
             self._embedded = ranker.embedding_scores(self.facts.seg, emb)
-            self._shared = [shared_features(self.facts, i, ranker.hit_criteria) for i in range(len(self._embedded))]
+            # Sparse: most features are 0/1 flags, and most flags are off.
+            self._shared = [
+                [(k, value) for k, value in enumerate(row) if value] for row in shared_rows(self.facts, ranker.hit_criteria)
+            ]
         model = ranker.models[criterion_id]
         weights = model.features
         column = ranker.column(criterion_id)
         own = self.facts.hits.get(criterion_id, [])
-        out = [row[column] + sum(map(operator.mul, shared, weights)) + model.bias
+        out = [row[column] + sum([weights[k] * value for k, value in shared]) + model.bias
                for row, shared in zip(self._embedded, self._shared)]
         for index in set(own):  # the two per-criterion features, added where they are 1
             out[index] += weights[_CUE_HIT]
