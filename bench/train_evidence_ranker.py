@@ -10,6 +10,11 @@ The file holds plain numbers (weights with the standardisation folded in), round
 the same file on every machine. scikit-learn and numpy are needed here only, never at run time.
 
     python bench/train_evidence_ranker.py [--check]   # --check: cross-validated hit@1 on tune rows only
+
+Measured with bench/eval_scorer.py on devset + train + outside, ``--split holdout`` (rules' order →
+ranker): evidence hit@1 0.547 → 0.743, precision 0.487 → 0.646, highlight accuracy 0.628 → 0.788;
+5-fold on tune rows: hit@1 0.555 → 0.779. Same file on every run (the solver is deterministic and
+the weights are rounded).
 """
 
 from __future__ import annotations
