@@ -2,9 +2,13 @@
 
 Prints, as ../shared/eval/README.md defines them: per-criterion precision / recall / F1 on both
 classes ("met" and "missing"), balanced F1, red-flag micro-F1, Spearman(overall, grade) on incident
-stories beside Spearman(word count, grade), and the share of levels within ±1 of the grade.
+stories beside Spearman(word count, grade), the share of levels within ±1 of the grade, and the
+evidence metrics (hit@1, precision, highlight accuracy; bench/evidence_eval.py).
 
-    python bench/eval_scorer.py [PATH] [--misses]
+    python bench/eval_scorer.py [PATH ...] [--split all|tune|holdout] [--misses] [--full]
+
+With several files, one summary line per file (and the evidence metrics pooled over them).
+``--split holdout`` reads the untouched quarter (bench/eval_split.py): tune on ``tune`` only.
 
 A second, independently written set (a dev set too, not held out) is bench/data/extra-stories.jsonl.
 """
@@ -13,15 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coach.rubric import load_rubric  # noqa: E402
+from bench.eval_split import select  # noqa: E402
+from bench.evidence_eval import EvidenceCounts, evidence_counts  # noqa: E402
+from coach.models import Assessment  # noqa: E402
+from coach.rubric import Rubric, load_rubric  # noqa: E402
 from coach.scorer import score  # noqa: E402
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "devset.jsonl"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SET = REPO_ROOT.parent / "shared" / "eval" / "devset.jsonl"
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -57,20 +67,10 @@ def spearman(xs: list[float], ys: list[float]) -> float:
     return cov / (sx * sy) if sx and sy else 0.0
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default=str(DEFAULT_SET))
-    parser.add_argument("--rubric", default="star-l")
-    parser.add_argument("--misses", action="store_true", help="list every wrong criterion / flag per story")
-    args = parser.parse_args()
-
-    rubric = load_rubric(args.rubric)
-    rows = [json.loads(line) for line in Path(args.path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    scored = [(row, score(row["text"], rubric)) for row in rows]
-    judged = [(row, a) for row, a in scored if row.get("kind") != "off-topic"]
-
-    print(f"{len(rows)} stories ({len(judged)} judged on criteria) from {args.path}\n")
-    print(f"{'criterion':26} {'met P':>6} {'met R':>6} {'met F1':>6} | {'mis P':>6} {'mis R':>6} {'mis F1':>6} | {'bal F1':>6}")
+def _per_criterion(rubric: Rubric, judged: list[tuple[dict[str, Any], Assessment]], show: bool) -> list[float]:
+    """Balanced F1 of each criterion (printed as a table when ``show``)."""
+    if show:
+        print(f"{'criterion':26} {'met P':>6} {'met R':>6} {'met F1':>6} | {'mis P':>6} {'mis R':>6} {'mis F1':>6} | {'bal F1':>6}")
     balanced: list[float] = []
     for criterion in rubric.criteria():
         cid = criterion.id
@@ -82,30 +82,60 @@ def main() -> int:
         mis = f1(tn, fn, fp)
         bal = (met[2] + mis[2]) / 2
         balanced.append(bal)
-        print(f"{cid:26} {met[0]:6.2f} {met[1]:6.2f} {met[2]:6.2f} | {mis[0]:6.2f} {mis[1]:6.2f} {mis[2]:6.2f} | {bal:6.2f}")
-    print(f"\nbalanced F1 (mean over {len(balanced)} criteria): {sum(balanced) / len(balanced):.3f}   target ≥ 0.85")
+        if show:
+            print(f"{cid:26} {met[0]:6.2f} {met[1]:6.2f} {met[2]:6.2f} | {mis[0]:6.2f} {mis[1]:6.2f} {mis[2]:6.2f} | {bal:6.2f}")
+    return balanced
+
+
+def _fmt(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def evaluate(rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool, misses: bool) -> EvidenceCounts:
+    """Score ``rows``; print the full report when ``show``, and always one summary line."""
+    scored = [(row, score(row["text"], rubric)) for row in rows]
+    judged = [(row, a) for row, a in scored if row.get("kind") != "off-topic"]
+    if show:
+        print(f"{len(rows)} stories ({len(judged)} judged on criteria) from {label}\n")
+    balanced = _per_criterion(rubric, judged, show)
+    bal = sum(balanced) / len(balanced) if judged else None
+    if show:
+        print(f"\nbalanced F1 (mean over {len(balanced)} criteria): {_fmt(bal)}   target ≥ 0.85")
 
     tp = fp = fn = 0
     for flag in rubric.red_flags:
         ftp = sum(1 for r, a in scored if r["red_flags"][flag.id] and a.red_flags[flag.id].raised)
         ffp = sum(1 for r, a in scored if not r["red_flags"][flag.id] and a.red_flags[flag.id].raised)
         ffn = sum(1 for r, a in scored if r["red_flags"][flag.id] and not a.red_flags[flag.id].raised)
-        print(f"  {flag.id:24} tp {ftp:2}  fp {ffp:2}  fn {ffn:2}  F1 {f1(ftp, ffp, ffn)[2]:.2f}")
+        if show:
+            print(f"  {flag.id:24} tp {ftp:2}  fp {ffp:2}  fn {ffn:2}  F1 {f1(ftp, ffp, ffn)[2]:.2f}")
         tp, fp, fn = tp + ftp, fp + ffp, fn + ffn
-    print(f"red-flag micro-F1: {f1(tp, fp, fn)[2]:.3f}   target ≥ 0.80")
+    flag_f1 = f1(tp, fp, fn)[2]
+    if show:
+        print(f"red-flag micro-F1: {flag_f1:.3f}   target ≥ 0.80")
 
     incidents = [(r, a) for r, a in scored if r.get("kind") == "incident"]
     grades = [float(r["grade"]) for r, _ in incidents]
-    rho = spearman([float(a.overall) for _, a in incidents], grades)
-    rho_words = spearman([float(a.word_count) for _, a in incidents], grades)
-    within = sum(1 for r, a in incidents if abs(a.level - r["grade"]) <= 1) / len(incidents)
-    exact = sum(1 for r, a in incidents if a.level == r["grade"]) / len(incidents)
-    print(f"\nincident stories: {len(incidents)}")
-    print(f"Spearman(overall, grade):    {rho:.3f}   target ≥ 0.88")
-    print(f"Spearman(word count, grade): {rho_words:.3f}   (length is not quality)")
-    print(f"level within ±1 of grade:    {within:.3f}   target ≥ 0.95   (exact: {exact:.3f})")
+    rho = spearman([float(a.overall) for _, a in incidents], grades) if incidents else None
+    rho_words = spearman([float(a.word_count) for _, a in incidents], grades) if incidents else None
+    within = sum(1 for r, a in incidents if abs(a.level - r["grade"]) <= 1) / len(incidents) if incidents else None
+    exact = sum(1 for r, a in incidents if a.level == r["grade"]) / len(incidents) if incidents else None
+    if show:
+        print(f"\nincident stories: {len(incidents)}")
+        print(f"Spearman(overall, grade):    {_fmt(rho)}   target ≥ 0.88")
+        print(f"Spearman(word count, grade): {_fmt(rho_words)}   (length is not quality)")
+        print(f"level within ±1 of grade:    {_fmt(within)}   target ≥ 0.95   (exact: {_fmt(exact)})")
 
-    if args.misses:
+    evidence = EvidenceCounts()
+    for row, a in scored:
+        evidence.add(evidence_counts(row, a))
+    if show:
+        print(f"\nevidence hit@1:      {_fmt(evidence.hit_at_1)}   ({evidence.hit}/{evidence.judged})   target ≥ 0.85")
+        print(f"evidence precision:  {_fmt(evidence.precision)}   ({evidence.precise}/{evidence.quoted})")
+        print(f"highlight accuracy:  {_fmt(evidence.highlight)}   ({evidence.highlighted_right}/{evidence.highlighted})"
+              "   target ≥ 0.80")
+
+    if misses:
         print("\nmisses (FP: scorer says met / raised, label says no; FN: the reverse):")
         for row, a in scored:
             wrong = []
@@ -119,7 +149,47 @@ def main() -> int:
             level_note = f"grade {row['grade']} level {a.level} overall {a.overall}"
             if wrong or abs(a.level - row["grade"]) > 1:
                 print(f"  {row['id']} ({row.get('kind')}, {level_note}): {', '.join(wrong)}")
+    if show:
+        print()
+    print(
+        f"{label:40} n={len(rows):3}  balF1 {_fmt(bal)}  flagF1 {flag_f1:.3f}  rho {_fmt(rho)} (words {_fmt(rho_words)})"
+        f"  ±1 {_fmt(within)}  hit@1 {_fmt(evidence.hit_at_1)}  prec {_fmt(evidence.precision)}"
+        f"  highlight {_fmt(evidence.highlight)}"
+    )
+    return evidence
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", default=[str(DEFAULT_SET)], metavar="PATH")
+    parser.add_argument("--rubric", default="star-l")
+    parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all",
+                        help="score every row, the rows tuning may look at, or the untouched quarter (bench/eval_split.py)")
+    parser.add_argument("--misses", action="store_true", help="list every wrong criterion / flag per story")
+    parser.add_argument("--full", action="store_true", help="the full report for each file, even with several files")
+    args = parser.parse_args()
+
+    rubric = load_rubric(args.rubric)
+    show = args.full or len(args.paths) == 1
+    pooled = EvidenceCounts()
+    for path in args.paths:
+        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = select(rows, args.split)
+        label = f"{_relative(path)} [{args.split}]"
+        pooled.add(evaluate(rubric, rows, label, show, args.misses))
+    if len(args.paths) > 1:
+        print(
+            f"{'evidence pooled over the files':40}        hit@1 {_fmt(pooled.hit_at_1)} ({pooled.hit}/{pooled.judged})"
+            f"  prec {_fmt(pooled.precision)}  highlight {_fmt(pooled.highlight)}"
+            f" ({pooled.highlighted_right}/{pooled.highlighted})"
+        )
     return 0
+
+
+def _relative(path: str) -> str:
+    """The path as the repo root sees it (never absolute in what we print)."""
+    resolved = Path(path).resolve()
+    return os.path.relpath(resolved, REPO_ROOT)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach import quantities
-from coach.detectors import detect, new_facts
+from coach.detectors import Facts, detect, new_facts
+from coach.evidence import EvidencePicker, StoryFacts, ranker_for
 from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
@@ -88,21 +89,47 @@ def _compiled(rubric: Rubric) -> _Compiled:
     return compiled
 
 
+def detections(text: str, rubric: Rubric) -> tuple[dict[str, bool], StoryFacts]:
+    """The rules' verdict per criterion and what the evidence ranker reads (for training it)."""
+    compiled = _compiled(rubric)
+    facts = _detect_criteria(compiled, new_facts(Doc(segment(text), compiled.gate)))
+    return {cid: met for cid, (met, _) in facts.results.items()}, _story_facts(facts)
+
+
+def _story_facts(facts: Facts) -> StoryFacts:
+    seg = facts.doc.seg
+    kinds: dict[str, set[int]] = {}
+    for quantity in facts.quantities:
+        kinds.setdefault(quantity.kind, set()).add(seg.sentence_index(quantity.start))
+    return StoryFacts(
+        seg=seg,
+        hits={cid: hits for cid, (_, hits) in facts.results.items()},
+        quantity_sentences={kind: frozenset(found) for kind, found in kinds.items()},
+        headings=_headings(seg),
+    )
+
+
+def _detect_criteria(compiled: _Compiled, facts: Facts) -> Facts:
+    for criterion, _, cues in compiled.criteria:
+        facts.results[criterion.id] = detect(criterion.detector, cues, facts, criterion.params)
+    return facts
+
+
 def score(text: str, rubric: Rubric) -> Assessment:
     compiled = _compiled(rubric)
     doc = Doc(segment(text), compiled.gate)
-    facts = new_facts(doc)
+    facts = _detect_criteria(compiled, new_facts(doc))
     word_count = doc.seg.word_count  # == len(words(text))
+    picker = EvidencePicker(_story_facts(facts), ranker_for(rubric.id))
 
     # Results are gathered as plain data with the models' field names and validated once, by the
     # Assessment: one call into pydantic's Rust core instead of ~50 model constructions from Python
     # (and not model_construct: pydantic's Python-level model_construct is slower still).
     criteria: dict[str, dict[str, Any]] = {}
     evidence_hits: dict[str, list[int]] = {}  # criterion id → the sentences quoted as its evidence
-    for criterion, component_id, cues in compiled.criteria:
-        met, hits = detect(criterion.detector, cues, facts, criterion.params)
-        facts.results[criterion.id] = (met, hits)
-        evidence_hits[criterion.id] = hits[:MAX_EVIDENCE] if met else []
+    for criterion, component_id, _ in compiled.criteria:
+        met, _ = facts.results[criterion.id]
+        evidence_hits[criterion.id] = picker.order(criterion.id, MAX_EVIDENCE) if met else []
         criteria[criterion.id] = {
             "met": met,
             "evidence": _evidence(doc.seg, evidence_hits[criterion.id]),
@@ -155,17 +182,25 @@ def score(text: str, rubric: Rubric) -> Assessment:
             "is_story": is_story,
             "on_topic": on_topic,
             "word_count": word_count,
-            "segments": _attribute(doc.seg, criteria, evidence_hits, compiled.highlight_weights),
+            "segments": _attribute(doc.seg, picker.components(
+                evidence_hits, {cid: c["component"] for cid, c in criteria.items()}, compiled.highlight_weights
+            )),
         }
     )
 
 
 def _evidence(seg: Segmented, hits: list[int]) -> list[dict[str, Any]]:
-    """The quoted sentences, as Span data."""
+    """The quoted sentences, as Span data, without a leading STAR heading ("Result: …" quotes "…")."""
     spans = []
     for index in hits:
         sentence = seg.sentences[index]
-        spans.append({"text": seg.text[sentence.start : sentence.end], "start": sentence.start, "end": sentence.end})
+        start = sentence.start
+        heading = _HEADING.match(seg.text[start : sentence.end])
+        if heading and heading.end() < sentence.end - start:
+            start += heading.end()
+            while start < sentence.end and seg.text[start].isspace():
+                start += 1
+        spans.append({"text": seg.text[start : sentence.end], "start": start, "end": sentence.end})
     return spans
 
 
@@ -217,26 +252,23 @@ def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
     return len(doc.matches(topic)) >= 2
 
 
-def _attribute(
-    seg: Segmented, criteria: dict[str, dict[str, Any]], evidence_hits: dict[str, list[int]], weights: dict[str, float]
-) -> list[dict[str, Any]]:
-    """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
-    whose evidence there weighs most (ubiquitous criteria such as the timeline weigh little)."""
-    votes: list[dict[str, float]] = [{} for _ in seg.sentences]
-    for criterion_id, result in criteria.items():
-        component = result["component"]
-        for index in evidence_hits[criterion_id]:
-            vote = votes[index]
-            vote[component] = vote.get(component, 0.0) + weights.get(criterion_id, 1.0)
-    out: list[dict[str, Any]] = []
+def _headings(seg: Segmented) -> list[str | None]:
+    """Per sentence, the component of the STAR heading ("Result:", "**Actions**") it sits under."""
+    out: list[str | None] = []
     heading: str | None = None
-    for index, sentence in enumerate(seg.sentences):
-        text = seg.text[sentence.start : sentence.end]
-        m = _HEADING.match(text)
+    for sentence in seg.sentences:
+        m = _HEADING.match(seg.text[sentence.start : sentence.end])  # a slice: ``^`` must see its start
         if m:
             heading = _HEADING_COMPONENT.get(m.group(1).lower())
-        component = heading
-        if component is None and votes[index]:
-            component = max(votes[index].items(), key=lambda kv: kv[1])[0]
-        out.append({"start": sentence.start, "end": sentence.end, "text": text, "component": component})
+        out.append(heading)
+    return out
+
+
+def _attribute(seg: Segmented, components: list[str | None]) -> list[dict[str, Any]]:
+    """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
+    of the evidence it carries (coach.evidence)."""
+    out: list[dict[str, Any]] = []
+    for sentence, heading, component in zip(seg.sentences, _headings(seg), components):
+        text = seg.text[sentence.start : sentence.end]
+        out.append({"start": sentence.start, "end": sentence.end, "text": text, "component": heading or component})
     return out
