@@ -1,18 +1,19 @@
 """The generic cue engine: a rubric's regular expressions run over a segmented story.
 
-Each pattern list is compiled once into a single alternation and run once over the whole text;
-matches are then mapped to sentences (and clauses, for ``unless``) by offset. That keeps scoring a
-300-word story well under a millisecond.
+Each pattern list is compiled once into a single alternation (coach.linear: RE2, linear time on any
+text) and run once over the whole text; matches are then mapped to sentences (and clauses, for
+``unless``) by offset. That keeps scoring a 300-word story well under a millisecond.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.linear import LinearPattern, ascii_view, compile_linear
 from coach.regexgate import GateIndex, gated_finditer
-from coach.regexopt import optimise
 from coach.rubric import Cues
 from coach.segment import Segmented
 
@@ -23,42 +24,22 @@ LATE_FROM = 0.4
 FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
 
 
-@lru_cache(maxsize=4096)
-def compile_any(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One fast alternation for a cue list. Case-free patterns are compiled without IGNORECASE and
-    run on the lower-cased story (about twice as fast); patterns that care about case keep it."""
-    if not patterns:
-        return None
-    source = optimise(patterns)
-    return re.compile(source) if _case_free(source) else re.compile(source, _FLAGS)
-
-
-def _case_free(pattern: str) -> bool:
-    """True when no literal upper-case letter or inline flag occurs (escapes like \\S excepted)."""
-    if "(?-i" in pattern or "(?i" in pattern:
-        return False
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            i += 2
-            continue
-        if pattern[i].isupper():
-            return False
-        i += 1
-    return True
+def compile_any(patterns: tuple[str, ...]) -> LinearPattern | None:
+    """One linear-time alternation for a cue list (None when the list is empty)."""
+    return compile_linear(patterns)
 
 
 _IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
 
 
-def runs_on_lowered(pattern: re.Pattern[str]) -> bool:
-    """Case-free patterns (compiled without IGNORECASE by compile_any) run on the lower-cased story."""
+def runs_on_lowered(pattern: re.Pattern[str] | LinearPattern) -> bool:
+    """Case-free patterns (compiled without IGNORECASE) run on the lower-cased story."""
     return not pattern.flags & _IGNORECASE
 
 
 @dataclass(slots=True)
 class PatternGate:
-    """A rubric's patterns with their gate: each is tried only where it could match (coach.regexgate)."""
+    """Built-in ``re`` patterns (coach.quantities) with their gate: each is tried only where it could match."""
 
     index: GateIndex
     slots: dict[int, int]  # id(pattern) → slot; the index keeps the patterns alive
@@ -80,17 +61,37 @@ class Doc:
     _matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
     _candidates: list[list[int]] | None = None
+    _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
         return self.seg.text
 
-    def matches(self, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    def _linear(self, pattern: LinearPattern, resume: Callable[[int], int] | None = None, limit: int = 0
+                ) -> list[tuple[int, int]]:
+        lowered = runs_on_lowered(pattern)
+        text = self._lowered() if lowered else self.seg.text
+        view = self._views.get(lowered)
+        if view is None:
+            view = self._views[lowered] = ascii_view(text, fold=not lowered)
+        return pattern.spans(view[0], text, view[1], resume, limit)
+
+    def first_matches(self, pattern: LinearPattern | None, count: int) -> list[tuple[int, int]]:
+        """The first ``count`` of :meth:`matches` (fewer calls when that is all a caller needs)."""
+        if pattern is None:
+            return []
+        found = self._matches.get(id(pattern))
+        return found[:count] if found is not None else self._linear(pattern, limit=count)
+
+    def matches(self, pattern: LinearPattern | re.Pattern[str] | None) -> list[tuple[int, int]]:
         if pattern is None:
             return []
         key = id(pattern)
         found = self._matches.get(key)
+        if found is None and isinstance(pattern, LinearPattern):
+            found = self._matches[key] = self._linear(pattern)
         if found is None:
+            assert isinstance(pattern, re.Pattern)
             text = self._text_for(pattern)
             candidates = self.candidates(pattern)
             if candidates is not None:
@@ -124,17 +125,25 @@ class Doc:
             self._lower = lowered
         return self._lower
 
-    def sentences_matching(self, pattern: re.Pattern[str] | None) -> frozenset[int]:
+    def sentences_matching(self, pattern: LinearPattern | None) -> frozenset[int]:
         if pattern is None:
             return frozenset()
         key = id(pattern)
         found = self._sentences.get(key)
         if found is None:
-            found = frozenset(self.seg.sentence_index(start) for start, _ in self.matches(pattern))
+            spans = self._matches.get(key)
+            if spans is None:  # one match per sentence is enough: go on from the next sentence
+                spans = self._linear(pattern, resume=self._next_sentence)
+            found = frozenset(self.seg.sentence_index(start) for start, _ in spans)
             self._sentences[key] = found
         return found
 
-    def in_same_clause(self, offset: int, pattern: re.Pattern[str] | None) -> bool:
+    def _next_sentence(self, offset: int) -> int:
+        sentences = self.seg.sentences
+        index = self.seg.sentence_index(offset) + 1
+        return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
+
+    def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
         if pattern is None:
             return False
         found = self.matches(pattern)
@@ -146,11 +155,11 @@ class Doc:
 
 @dataclass(frozen=True, slots=True)
 class CompiledCues:
-    any: re.Pattern[str] | None
-    late: re.Pattern[str] | None
-    also: tuple[re.Pattern[str] | None, ...]
-    unless: re.Pattern[str] | None
-    steps: re.Pattern[str] | None
+    any: LinearPattern | None
+    late: LinearPattern | None
+    also: tuple[LinearPattern | None, ...]
+    unless: LinearPattern | None
+    steps: LinearPattern | None
     first_person: bool
     window: int
     min_sentences: int
@@ -170,7 +179,7 @@ class CompiledCues:
             min_matches=cues.min_matches,
         )
 
-    def patterns(self) -> list[re.Pattern[str]]:
+    def patterns(self) -> list[LinearPattern]:
         """Every compiled pattern of these cues."""
         return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
 

@@ -6,7 +6,6 @@ A malformed file fails with a :class:`RubricError` naming the file, the field an
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.errors import RubricError
+from coach.linear import problem
 from coach.resources import data_dir
 from coach.yamldata import parse_model, read_text
 
@@ -66,10 +66,10 @@ class Cues(_Strict):
 
 
 def _check_regex(pattern: str) -> None:
-    try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+    """A cue must compile and be safe for the linear-time matcher (coach.linear)."""
+    why = problem(pattern)
+    if why is not None:
+        raise ValueError(why)
 
 
 class Examples(_Strict):

@@ -12,7 +12,8 @@ from typing import Any
 
 from coach import quantities
 from coach.detectors import detect, new_facts
-from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
+from coach.linear import LinearPattern
+from coach.matching import CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
 from coach.segment import Segmented, ascii_alternation, segment
@@ -55,7 +56,7 @@ _HEADING_COMPONENT = {
 class _Compiled:
     criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
     flags: tuple[tuple[RedFlag, CompiledCues], ...]
-    topic: re.Pattern[str] | None
+    topic: LinearPattern | None
     gate: PatternGate
     highlight_weights: dict[str, float]  # criterion id → weight of its evidence when attributing sentences
 
@@ -74,14 +75,11 @@ def _compiled(rubric: Rubric) -> _Compiled:
     )
     flags = tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags)
     topic = compile_any(tuple(rubric.topic_cues))
-    patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
-    patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
-    patterns += quantities.GATED_PATTERNS
     compiled = _Compiled(
         criteria=criteria,
         flags=flags,
         topic=topic,
-        gate=PatternGate.of(patterns),
+        gate=PatternGate.of(list(quantities.GATED_PATTERNS)),
         highlight_weights={c.id: c.highlight_weight for c in rubric.criteria()},
     )
     _COMPILED[id(rubric)] = (rubric, compiled)
@@ -210,11 +208,11 @@ def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
     return False
 
 
-def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
+def _on_topic(doc: Doc, topic: LinearPattern | None) -> bool:
     """Two mentions of the topic's vocabulary anywhere (short answers may pack them in one sentence)."""
     if topic is None:
         return True
-    return len(doc.matches(topic)) >= 2
+    return len(doc.first_matches(topic, 2)) >= 2
 
 
 def _attribute(
