@@ -41,7 +41,7 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
 
     def detect(cues: CompiledCues, facts: Facts) -> Outcome:
         doc = facts.doc
-        context = {index for index, _ in cues.matches(doc, apply_unless=False)}
+        context = {index for index, _ in cues.matches(doc, apply_unless=False, per_sentence=True)}
         hits: list[int] = []
         for quantity in facts.quantities:
             if quantity.kind not in kinds:

@@ -32,6 +32,7 @@ from coach.regexopt import _class_end, _flatten, _group_end, optimise, split_alt
 
 #: A look-around is checked against at most this many characters after its position.
 LOOKAROUND_WINDOW = 200
+_ENDS_HERE = ""
 _LOOKAROUND = re.compile(r"\(\?<?[=!]")
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 _QUANTIFIER = re.compile(r"[*+]|\{\d*,\}")
@@ -88,7 +89,7 @@ class _Checked:
     """Alternatives sharing their look-arounds: one RE2 pass, then the look-arounds where it matched."""
 
     finder: Any  # re2 pattern over the view, one empty group per look-around
-    checks: tuple[re.Pattern[str], ...]
+    checks: tuple[re.Pattern[str] | None, ...]  # None: a trailing "followed by", the match ends there
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +175,11 @@ def _checked_spans(checked: _Checked, view: bytes, text: str, chars: list[int] |
             at = m.start(group)
             if at < 0:
                 continue  # this look-around sits in an alternative that did not take part
-            at_char = chars[at] if chars is not None else at
             check = checks[(group - 1) % len(checks)]  # each alternative has one group per look-around
+            if check is None:
+                end = at
+                continue
+            at_char = chars[at] if chars is not None else at
             if check.match(text, at_char, min(len(text), at_char + LOOKAROUND_WINDOW)) is None:
                 ok = False
                 break
@@ -206,13 +210,18 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
             plain.append(alternative)
             continue
         key = tuple(alternative[s:e] for s, e in spots)
-        groups.setdefault(key, []).append(_finder_source(alternative, spots))
+        source = _finder_source(alternative, spots)
+        if spots[-1][1] == len(alternative) and alternative.startswith("(?=", spots[-1][0]):
+            # A trailing "followed by": RE2 matches it too, and the match ends where it begins.
+            source = source[: -2] + "()(?:" + key[-1][3:-1] + ")"
+            key = key[:-1] + (_ENDS_HERE,)
+        groups.setdefault(key, []).append(source)
     main = re2.compile(_re2_source(optimise(plain)).encode(), options) if plain else None
     checked = []
     for key, members in groups.items():
         source = "|".join(f"(?:{m})" for m in members)
         finder = re2.compile(_re2_source(source).encode(), options)
-        checked.append(_Checked(finder, tuple(re.compile(k, flags) for k in key)))
+        checked.append(_Checked(finder, tuple(None if k == _ENDS_HERE else re.compile(k, flags) for k in key)))
     return LinearPattern(combined, flags, main, tuple(checked))
 
 

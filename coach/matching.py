@@ -62,6 +62,7 @@ class Doc:
     _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
     _candidates: list[list[int]] | None = None
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
+    _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -125,16 +126,26 @@ class Doc:
             self._lower = lowered
         return self._lower
 
+    def sentence_matches(self, pattern: LinearPattern | None) -> list[tuple[int, int]]:
+        """The first match of ``pattern`` in each sentence where it matches (each match found costs a
+        call into RE2; callers that only ask which sentences match need no more)."""
+        if pattern is None:
+            return []
+        key = id(pattern)
+        spans = self._matches.get(key)
+        if spans is None:
+            spans = self._firsts.get(key)
+        if spans is None:
+            spans = self._firsts[key] = self._linear(pattern, resume=self._next_sentence)
+        return spans
+
     def sentences_matching(self, pattern: LinearPattern | None) -> frozenset[int]:
         if pattern is None:
             return frozenset()
         key = id(pattern)
         found = self._sentences.get(key)
         if found is None:
-            spans = self._matches.get(key)
-            if spans is None:  # one match per sentence is enough: go on from the next sentence
-                spans = self._linear(pattern, resume=self._next_sentence)
-            found = frozenset(self.seg.sentence_index(start) for start, _ in spans)
+            found = frozenset(self.seg.sentence_index(start) for start, _ in self.sentence_matches(pattern))
             self._sentences[key] = found
         return found
 
@@ -183,20 +194,23 @@ class CompiledCues:
         """Every compiled pattern of these cues."""
         return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
 
-    def matches(self, doc: Doc, apply_unless: bool = True) -> list[tuple[int, int]]:
+    def matches(self, doc: Doc, apply_unless: bool = True, per_sentence: bool = False) -> list[tuple[int, int]]:
         """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
 
         ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
         negative cues apply to another part of the sentence (e.g. around a number).
+        ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
+        sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
         """
         if self.any is None and self.late is None:
             return []
         late_from = int(len(doc.text) * LATE_FROM)
-        candidates = doc.matches(self.any) + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        unless = self.unless if apply_unless else None
+        early = doc.sentence_matches(self.any) if per_sentence and unless is None else doc.matches(self.any)
+        candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
         candidates.sort()
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
-        unless = self.unless if apply_unless else None
         sentence_index = doc.seg.sentence_index
         found: list[tuple[int, int]] = []
         for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
@@ -212,10 +226,10 @@ class CompiledCues:
 
     def sentences(self, doc: Doc) -> list[int]:
         """Indices of the sentences that satisfy these cues, in story order."""
-        return list(dict.fromkeys(index for index, _ in self.matches(doc)))
+        return list(dict.fromkeys(index for index, _ in self.matches(doc, per_sentence=True)))
 
     def met(self, doc: Doc) -> tuple[bool, list[int]]:
-        found = self.matches(doc)
+        found = self.matches(doc, per_sentence=self.min_matches <= 1)
         hits = list(dict.fromkeys(index for index, _ in found))
         return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
 
