@@ -19,8 +19,11 @@ from coach.yamldata import parse_model, read_text
 
 DEFAULT_RUBRIC = "star-l"
 
-#: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
-Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning"]
+#: Detectors implemented in coach.detectors (its registry); "cues" is the generic one. The two
+#: absence detectors raise a red flag when none of its ``absent_when_met`` criteria is met and its
+#: cues find nothing (``absent_measured``: no cue sentence that holds a measure).
+Detector = Literal["cues", "timeline", "metrics", "duration", "absent", "absent_measured"]
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class _Strict(BaseModel):
@@ -98,6 +101,10 @@ class Component(_Strict):
     id: str
     name: str
     weight: float = Field(gt=0)
+    #: The colour of its bar and highlighted sentences in the web app (#rrggbb).
+    colour: str | None = Field(default=None, pattern=_COLOUR)
+    #: Headings that mark the sentences after them as this component ("Lessons learned:").
+    heading_words: list[str] = Field(default_factory=list)
     criteria: list[Criterion] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -116,6 +123,11 @@ class RedFlag(_Strict):
     cues: Cues = Field(default_factory=Cues)
     penalty: float = Field(default=5.0, ge=0, le=100)
     followup: str
+    #: When raised, the offline interviewer asks its ``followup`` (absence flags need not: the
+    #: missing criteria's own questions ask for the same thing).
+    ask_when_raised: bool = False
+    #: For the absence detectors: the criteria whose being met means the thing is there.
+    absent_when_met: list[str] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)
 
 
@@ -161,6 +173,16 @@ class Rubric(_Strict):
         for criterion in self.criteria():
             if criterion.followup_after and criterion.followup_after not in criterion_ids:
                 raise ValueError(f"{criterion.id}: followup_after names unknown criterion {criterion.followup_after!r}")
+        for flag in self.red_flags:
+            unknown = [cid for cid in flag.absent_when_met if cid not in criterion_ids]
+            if unknown:
+                raise ValueError(f"{flag.id}: absent_when_met names unknown criterion {unknown[0]!r}")
+        headings: dict[str, str] = {}
+        for component in self.components:
+            for word in component.heading_words:
+                other = headings.setdefault(word.lower(), component.id)
+                if other != component.id:
+                    raise ValueError(f"heading word {word!r} is used by {other!r} and {component.id!r}")
         for index, cap in enumerate(self.caps):
             unknown = [cid for cid in cap.missing if cid not in criterion_ids]
             if unknown:
@@ -190,6 +212,15 @@ class Rubric(_Strict):
 
     def ids(self) -> set[str]:
         return {c.id for c in self.criteria()} | {f.id for f in self.red_flags}
+
+
+def rubric_schema() -> str:
+    """The JSON Schema of rubric files, from the models that validate them."""
+    import json
+
+    schema = Rubric.model_json_schema()
+    schema["title"] = "Rubric (coach rubric file)"
+    return json.dumps(schema, indent=2, ensure_ascii=False)
 
 
 def rubrics_dir() -> Path:

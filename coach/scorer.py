@@ -12,6 +12,7 @@ from typing import Any
 
 from coach import quantities
 from coach.detectors import detect, new_facts
+from coach.headings import Headings
 from coach.linear import LinearPattern
 from coach.matching import CompiledCues, Doc, PatternGate, compile_any
 from coach.models import Assessment
@@ -37,21 +38,6 @@ _FUNCTION_WORDS = re.compile(r"\b(?:" + "|".join(_FUNCTION_WORD_LIST) + r")\b", 
 # For lower-cased ASCII text: the same matches, faster (see coach.segment.ascii_alternation).
 _FUNCTION_WORDS_ASCII = ascii_alternation(_FUNCTION_WORD_LIST)
 _PAST_ASCII = re.compile(_PAST.pattern)
-_HEADING = re.compile(
-    r"^\s*(?:\*\*|#+\s*)?(situation|context|background|task|role|actions?|what i did|results?|outcome|"
-    r"learnings?|lessons?(?: learned)?|takeaways?)\s*(?:\*\*)?\s*[:\-–—]",
-    re.IGNORECASE,
-)
-_HEADING_COMPONENT = {
-    "situation": "situation", "context": "situation", "background": "situation",
-    "task": "task", "role": "task",
-    "action": "action", "actions": "action", "what i did": "action",
-    "result": "result", "results": "result", "outcome": "result",
-    "learning": "learning", "learnings": "learning", "lesson": "learning", "lessons": "learning",
-    "lessons learned": "learning", "lesson learned": "learning", "takeaway": "learning", "takeaways": "learning",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
@@ -59,6 +45,7 @@ class _Compiled:
     topic: LinearPattern | None
     gate: PatternGate
     highlight_weights: dict[str, float]  # criterion id → weight of its evidence when attributing sentences
+    headings: Headings
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -81,6 +68,7 @@ def _compiled(rubric: Rubric) -> _Compiled:
         topic=topic,
         gate=PatternGate.of(list(quantities.GATED_PATTERNS)),
         highlight_weights={c.id: c.highlight_weight for c in rubric.criteria()},
+        headings=Headings.of(rubric),
     )
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
@@ -110,7 +98,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
 
     red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
-        raised, hits = detect(flag.detector, cues, facts)
+        raised, hits = detect(flag.detector, cues, facts, tuple(flag.absent_when_met))
         red_flags[flag.id] = {
             "raised": raised, "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else []), "name": flag.name
         }
@@ -153,7 +141,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
             "is_story": is_story,
             "on_topic": on_topic,
             "word_count": word_count,
-            "segments": _attribute(doc.seg, criteria, evidence_hits, compiled.highlight_weights),
+            "segments": _attribute(doc.seg, criteria, evidence_hits, compiled.highlight_weights, compiled.headings),
         }
     )
 
@@ -216,7 +204,8 @@ def _on_topic(doc: Doc, topic: LinearPattern | None) -> bool:
 
 
 def _attribute(
-    seg: Segmented, criteria: dict[str, dict[str, Any]], evidence_hits: dict[str, list[int]], weights: dict[str, float]
+    seg: Segmented, criteria: dict[str, dict[str, Any]], evidence_hits: dict[str, list[int]], weights: dict[str, float],
+    headings: Headings,
 ) -> list[dict[str, Any]]:
     """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
     whose evidence there weighs most (ubiquitous criteria such as the timeline weigh little)."""
@@ -230,9 +219,9 @@ def _attribute(
     heading: str | None = None
     for index, sentence in enumerate(seg.sentences):
         text = seg.text[sentence.start : sentence.end]
-        m = _HEADING.match(text)
-        if m:
-            heading = _HEADING_COMPONENT.get(m.group(1).lower())
+        found = headings.component(text)
+        if found is not None:
+            heading = found or None
         component = heading
         if component is None and votes[index]:
             component = max(votes[index].items(), key=lambda kv: kv[1])[0]
