@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from coach.linear import LinearPattern, ascii_view, compile_linear
 from coach.regexgate import GateIndex, gated_finditer
-from coach.rubric import Cues
+from coach.rubric import Cue, Cues, cue_regexes
 from coach.segment import Segmented
 
 _FLAGS = re.IGNORECASE
@@ -27,6 +27,11 @@ FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
 def compile_any(patterns: tuple[str, ...]) -> LinearPattern | None:
     """One linear-time alternation for a cue list (None when the list is empty)."""
     return compile_linear(patterns)
+
+
+def compile_cues(entries: list[Cue]) -> LinearPattern | None:
+    """A rubric's cue list (words, groups, patterns) compiled for matching."""
+    return compile_linear(tuple(cue_regexes(entries)))
 
 
 _IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
@@ -179,11 +184,11 @@ class CompiledCues:
     @classmethod
     def of(cls, cues: Cues) -> CompiledCues:
         return cls(
-            any=compile_any(tuple(cues.any)),
-            late=compile_any(tuple(cues.late)),
-            also=tuple(compile_any(tuple(group)) for group in cues.also),
-            unless=compile_any(tuple(cues.unless)),
-            steps=compile_any(tuple(cues.steps)),
+            any=compile_cues(cues.any),
+            late=compile_cues(cues.late),
+            also=tuple(compile_cues(group) for group in cues.also),
+            unless=compile_cues(cues.unless),
+            steps=compile_cues(cues.steps),
             first_person=cues.first_person,
             window=cues.window,
             min_sentences=cues.min_sentences,

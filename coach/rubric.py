@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.cuelang import CueError, to_regexes
 from coach.errors import RubricError
 from coach.linear import problem
 from coach.resources import data_dir
@@ -30,23 +31,47 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WordGroup(_Strict):
+    """Cues with word exceptions: ``store(s)``, but not right after "feature" or before "table(s)"."""
+
+    words: list[str] = Field(min_length=1)
+    not_after: list[str] = Field(default_factory=list)
+    not_before: list[str] = Field(default_factory=list)
+
+
+class Pattern(_Strict):
+    """A regular expression, where the structure needs one (numbers, "I" as a word, gaps of any words)."""
+
+    pattern: str
+    why: str = Field(min_length=1)
+
+
+#: One line of a cue list: words in the cue language (coach.cuelang), a word group, or a pattern.
+Cue = str | WordGroup | Pattern
+
+
+def cue_regexes(entries: list[Cue]) -> list[str]:
+    """The regular expressions a cue list stands for, in order."""
+    return to_regexes([e.model_dump(exclude_defaults=True) if isinstance(e, BaseModel) else e for e in entries])
+
+
 class Cues(_Strict):
-    """Regular expressions (case-insensitive) matched sentence by sentence.
+    """Words and phrases (coach.cuelang) matched case-insensitively, sentence by sentence.
 
     A match of ``any`` counts when its sentence (or one within ``window`` sentences of it) also
     matches one of each list in ``also``, its clause matches none of ``unless``, and (with
     ``first_person``) its sentence speaks as "I". The criterion is met when at least
-    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` patterns count like
+    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` cues count like
     ``any`` but only past the first ``LATE_FROM`` share of the story, where outcomes are told (so
     "dropped by 40%" is an outcome there and an impact in the opening). ``steps`` is extra
     vocabulary for the timeline detector (the action verbs whose order makes an account).
     """
 
-    any: list[str] = Field(default_factory=list)
-    late: list[str] = Field(default_factory=list)
-    also: list[list[str]] = Field(default_factory=list)
-    unless: list[str] = Field(default_factory=list)
-    steps: list[str] = Field(default_factory=list)
+    any: list[Cue] = Field(default_factory=list)
+    late: list[Cue] = Field(default_factory=list)
+    also: list[list[Cue]] = Field(default_factory=list)
+    unless: list[Cue] = Field(default_factory=list)
+    steps: list[Cue] = Field(default_factory=list)
     first_person: bool = False
     window: int = Field(default=0, ge=0)
     min_sentences: int = Field(default=1, ge=1)
@@ -54,25 +79,28 @@ class Cues(_Strict):
 
     @field_validator("any", "late", "unless", "steps")
     @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            _check_regex(pattern)
-        return patterns
+    def _compiles(cls, entries: list[Cue]) -> list[Cue]:
+        _check_cues(entries)
+        return entries
 
     @field_validator("also")
     @classmethod
-    def _compiles_nested(cls, groups: list[list[str]]) -> list[list[str]]:
+    def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
         for group in groups:
-            for pattern in group:
-                _check_regex(pattern)
+            _check_cues(group)
         return groups
 
 
-def _check_regex(pattern: str) -> None:
-    """A cue must compile and be safe for the linear-time matcher (coach.linear)."""
-    why = problem(pattern)
-    if why is not None:
-        raise ValueError(why)
+def _check_cues(entries: list[Cue]) -> None:
+    """Each cue must read in the cue language and be safe for the linear-time matcher (coach.linear)."""
+    try:
+        regexes = cue_regexes(entries)
+    except CueError as exc:
+        raise ValueError(str(exc)) from exc
+    for regex in regexes:
+        why = problem(regex)
+        if why is not None:
+            raise ValueError(why)
 
 
 class Examples(_Strict):
@@ -152,7 +180,7 @@ class Rubric(_Strict):
     version: int = 1
     question: str
     #: Words that mark a story as being about this rubric's topic (for the off-topic notice).
-    topic_cues: list[str] = Field(default_factory=list)
+    topic_cues: list[Cue] = Field(default_factory=list)
     topic_notice: str = ""
     levels: list[Level] = Field(min_length=1)
     components: list[Component] = Field(min_length=1)
@@ -161,10 +189,9 @@ class Rubric(_Strict):
 
     @field_validator("topic_cues")
     @classmethod
-    def _topic_compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            _check_regex(pattern)
-        return patterns
+    def _topic_compiles(cls, entries: list[Cue]) -> list[Cue]:
+        _check_cues(entries)
+        return entries
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:

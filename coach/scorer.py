@@ -14,7 +14,7 @@ from coach import quantities
 from coach.detectors import detect, new_facts
 from coach.headings import Headings
 from coach.linear import LinearPattern
-from coach.matching import CompiledCues, Doc, PatternGate, compile_any
+from coach.matching import CompiledCues, Doc, PatternGate, compile_cues
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
 from coach.segment import Segmented, ascii_alternation, segment
@@ -61,7 +61,7 @@ def _compiled(rubric: Rubric) -> _Compiled:
         for criterion in component.criteria
     )
     flags = tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags)
-    topic = compile_any(tuple(rubric.topic_cues))
+    topic = compile_cues(rubric.topic_cues)
     compiled = _Compiled(
         criteria=criteria,
         flags=flags,

@@ -72,13 +72,48 @@ def _scalar_entry(prefix: str, value: Any, indent: int) -> list[str]:
     if len(prefix) + 1 + len(text) <= WIDTH or not isinstance(value, str):
         return [f"{prefix} {text}"]
     folded = _folded(value, indent + 2)
-    if folded is not None:
+    if folded is not None and all(len(line) <= WIDTH for line in folded):
         return [f"{prefix} >-"] + folded
+    broken = _broken(value, indent + 2, WIDTH - len(prefix))
+    if broken is not None:
+        return [f"{prefix} {broken[0]}"] + broken[1:]
     return [f"{prefix} {text}"]
 
 
+def _broken(value: str, indent: int, first: int) -> list[str] | None:
+    """A long string without spaces to fold at (a pattern): double-quoted, each line continued with a
+    final backslash (YAML joins such lines with nothing in between)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    if any(not ch.isprintable() for ch in escaped):
+        return None
+    room = WIDTH - indent - 1
+    chunks: list[str] = []
+    rest = '"' + escaped + '"'
+    size = first - 1
+    while len(rest) > size:
+        cut = size
+        bar = rest.rfind("|", size - 40, size - 1)
+        if bar > 0:
+            cut = bar + 1  # after a "|": each line ends between two alternatives
+        while cut > 1 and (rest[cut - 1] == "\\" or rest[cut - 1] == " " or rest[cut] == " "):
+            cut -= 1  # never end a line inside an escape or next to a space
+        if cut <= 1:
+            return None
+        chunks.append(rest[:cut] + "\\")
+        rest = rest[cut:]
+        size = room
+    chunks.append(rest)
+    out = [chunks[0]] + [" " * indent + chunk for chunk in chunks[1:]]
+    try:
+        if yaml.safe_load("k: " + "\n".join(out)) != {"k": value}:
+            return None
+    except yaml.YAMLError:
+        return None
+    return out
+
+
 def _folded(value: str, indent: int) -> list[str] | None:
-    if "\n" in value or value != value.strip() or "  " in value or "\\" in value:
+    if "\n" in value or value != value.strip() or "  " in value:
         return None
     lines = textwrap.wrap(value, WIDTH - indent, break_long_words=False, break_on_hyphens=False)
     candidate = ">-\n" + "\n".join(" " * indent + line for line in lines)

@@ -19,7 +19,9 @@ meaning. Proof that scoring is unchanged: ``python bench/snapshot_scorer.py comp
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from coach.cuelang import CueError, compile_words, to_regexes  # noqa: E402
+from coach.regexopt import _flatten, split_alternatives  # noqa: E402
 from coach.yamlwrite import dump_rubric  # noqa: E402
 
 # --- what the old engine hard-coded (coach/webview.py, coach/scorer.py, coach/detectors.py, followups)
@@ -50,6 +54,11 @@ OLD_ASKED_FLAGS = ("red_flag.lone_hero", "red_flag.blame")
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
     criterion_ids = {c["id"] for comp in data.get("components", []) for c in comp.get("criteria", [])}
+    if _is_old(data.get("topic_cues")):
+        data["topic_cues"] = convert_cues(data["topic_cues"])
+    for item in [c for comp in data.get("components", []) for c in comp.get("criteria", [])] + data.get("red_flags", []):
+        if isinstance(item.get("cues"), dict):
+            _migrate_cue_lists(item["cues"])
     for component in data.get("components", []):
         cid = component.get("id")
         if cid in OLD_COLOURS and "colour" not in component:
@@ -70,6 +79,190 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# --- cues: regular expressions → the cue language ------------------------------------------------
+
+_LITERAL = re.compile(r"[A-Za-z0-9 '’&€£]|\\[-./$+:#%&]|[-/:#%]")
+_GROUP_BODY = re.compile(r"[A-Za-z0-9 '’&-]+(?:\|[A-Za-z0-9 '’&-]+)*")
+
+
+def _group_end(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "\\":
+            continue
+        if text[i] == "(" and text[i - 1 : i] != "\\":
+            depth += 1
+        elif text[i] == ")" and text[i - 1 : i] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def word_cue(alternative: str) -> str | None:
+    """The cue-language spelling of one regex alternative, when it compiles back to exactly it."""
+    alternative = alternative.replace("\\b\\b", "\\b")
+    if alternative.startswith("\\b\\"):
+        return None
+    body = alternative[2:] if alternative.startswith("\\b") else alternative
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        rest = body[i:]
+        if rest in ("\\b", "\\w*", "\\w*\\b", "\\w+", "\\w+\\b"):
+            if rest != "\\b":
+                out.append("*" if rest.startswith("\\w*") else "+")
+            i = len(body)
+            break
+        if rest.startswith("(?:"):
+            end = _group_end(body, i)
+            inner = body[i + 3 : end]
+            if end < 0 or not _GROUP_BODY.fullmatch(inner):
+                return None
+            optional = body[end + 1 : end + 2] == "?"
+            out.append(f"({inner})" if optional else f"{{{inner}}}")
+            i = end + (2 if optional else 1)
+            continue
+        if rest.startswith("[") and "]" in rest:
+            inner = rest[1 : rest.index("]")]
+            if len(inner) < 2 or not all(ch.isalpha() or ch in " -" for ch in inner):
+                return None
+            optional = rest[len(inner) + 2 : len(inner) + 3] == "?"
+            choice = "|".join(inner)
+            out.append(f"({choice})" if optional else f"{{{choice}}}")
+            i += len(inner) + 2 + optional
+            continue
+        m = _LITERAL.match(body, i)
+        if m is None:
+            return None
+        char = m.group().lstrip("\\")
+        if body[m.end() : m.end() + 1] == "?":
+            out.append(f"({char})")
+            i = m.end() + 1
+        else:
+            out.append(char)
+            i = m.end()
+    else:
+        if out and (out[-1][-1:].isalnum() or out[-1].endswith((")", "}"))):
+            out.append("…")  # no boundary after it in the original
+    cue = "".join(out)
+    try:
+        back = compile_words(cue)
+    except CueError:
+        return None
+    return cue if _same(back, alternative) else None
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal, or equal but for a ``\\b`` right after ``\\w*`` that follows a letter (always true there)."""
+    return a == b or _norm(a) == _norm(b)
+
+
+_EXCEPTIONS = re.compile(
+    r"\\b(?P<behind>(?:\(\?<![A-Za-z ]+\))*)(?P<body>.+?)(?P<ahead>\(\?! \(\?:(?P<words>[^()]*(?:\([^()]*\)[^()]*)*)\)\))?"
+)
+
+
+def _group_cue(alternative: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], str] | None:
+    """(exceptions, cue) for ``\\b(?<!x )word\\b(?! (?:y|z))``, when it compiles back exactly."""
+    m = _EXCEPTIONS.fullmatch(alternative)
+    if m is None or not (m.group("behind") or m.group("ahead")):
+        return None
+    cue = word_cue("\\b" + m.group("body"))
+    if cue is None:
+        return None
+    after = tuple(re.findall(r"\(\?<!([A-Za-z ]+) \)", m.group("behind")))
+    before: list[str] = []
+    for part in split_alternatives(m.group("words") or ""):
+        if not part:
+            continue
+        word = word_cue("\\b" + part)
+        if word is None or not word.endswith("…"):
+            return None
+        before.append(word[:-1])
+    entry = {"words": [cue], "not_after": list(after), "not_before": before}
+    try:
+        back = to_regexes([{k: v for k, v in entry.items() if v}])
+    except CueError:
+        return None
+    if back != [alternative]:
+        return None
+    return (after, tuple(before)), cue
+
+
+def _why(alternative: str) -> str:
+    if "(?<![\\w" in alternative and "[Ii]" in alternative:
+        return '"I" as a word, then what follows'
+    if "(?<" in alternative or "(?!" in alternative or "(?=" in alternative:
+        return "an exception that depends on the words around"
+    if "\\d" in alternative or re.search(r"\[[^\]]*\d", alternative):
+        return "numbers"
+    if any(t in alternative for t in ("\\w+", "\\S", "\\s", "[^", "{0,", "\\w ")):
+        return "a gap of any words or characters"
+    if "-i:" in alternative:
+        return "capital letters matter"
+    return "structure the word list cannot say"
+
+
+def convert_cues(patterns: list[str]) -> list[Any]:
+    """Old regex cues → cue-language entries; raises when the result would not be the same patterns."""
+    flat = _flatten(patterns)
+    pieces: list[str] = []
+    for top in [alt for pattern in patterns for alt in split_alternatives(pattern)]:
+        parts = _flatten([top])
+        words = sum(1 for part in parts if word_cue(part) is not None or _group_cue(part) is not None)
+        # Mostly words: one line each. Mostly structure: keep the pattern whole, not one copy per word.
+        pieces += parts if 2 * words >= len(parts) else [top]
+    entries: list[Any] = []
+    for alternative in pieces:
+        cue = word_cue(alternative)
+        if cue is not None:
+            entries.append(cue)
+            continue
+        grouped = _group_cue(alternative)
+        if grouped is not None:
+            (after, before), cue = grouped
+            last = entries[-1] if entries else None
+            if isinstance(last, dict) and "words" in last and (tuple(last.get("not_after", [])),
+                                                                tuple(last.get("not_before", []))) == (after, before):
+                last["words"].append(cue)
+            else:
+                group: dict[str, Any] = {"words": [cue]}
+                if after:
+                    group["not_after"] = list(after)
+                if before:
+                    group["not_before"] = list(before)
+                entries.append(group)
+            continue
+        entries.append({"pattern": alternative, "why": _why(alternative)})
+    check = [_norm(a) for a in _flatten(to_regexes(entries))]
+    if check != [_norm(a) for a in flat]:
+        raise SystemExit("internal error: migrated cues differ from the originals")
+    return entries
+
+
+def _norm(alternative: str) -> str:
+    alternative = alternative.replace("\\b\\b", "\\b")
+    return re.sub(r"(?<=[A-Za-z0-9)?])\\w([*+])\\b$", r"\\w\1", alternative)
+
+
+def _migrate_cue_lists(cues: dict[str, Any]) -> None:
+    for key in ("any", "late", "unless", "steps"):
+        if key in cues and _is_old(cues[key]):
+            cues[key] = convert_cues(cues[key])
+    if "also" in cues:
+        cues["also"] = [convert_cues(group) if _is_old(group) else group for group in cues["also"]]
+
+
+def _is_old(entries: Any) -> bool:
+    """Old lists hold regular expressions; new ones words (a file may be migrated twice)."""
+    return isinstance(entries, list) and any(isinstance(e, str) and _looks_regex(e) for e in entries)
+
+
+def _looks_regex(text: str) -> bool:
+    return "\\" in text or "(?" in text or "[" in text
+
+
 def _reorder(mapping: dict[str, Any], order: list[str]) -> None:
     """Put known keys in a readable order, others after them in their old order."""
     items = list(mapping.items())
@@ -84,13 +277,18 @@ def _reorder(mapping: dict[str, Any], order: list[str]) -> None:
 
 
 def header_comments(text: str) -> list[str]:
-    """The comment lines that open the file."""
+    """The comment lines that open the file (what they say of regex cues now says the cue language)."""
     lines = []
     for line in text.splitlines():
         if not line.startswith("#"):
             break
         lines.append(line)
-    return lines
+    prose = " ".join(line.lstrip("# ") for line in lines)
+    if "regular expressions" not in prose:
+        return lines
+    prose = re.sub(r"Cues are (?:case-insensitive )?regular expressions", "Cues are words and phrases (see coach/cuelang.py)",
+                   prose)
+    return ["# " + line for line in textwrap.wrap(prose, 98)]
 
 
 def key_comments(text: str) -> dict[str, list[str]]:

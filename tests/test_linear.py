@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from coach.cli import main
 from coach.linear import LinearPattern, ascii_view, compile_linear, problem
 from coach.matching import Doc, compile_any, runs_on_lowered
-from coach.rubric import Criterion, Cues, RedFlag, Rubric, load_rubric
+from coach.rubric import Criterion, Cues, Pattern, RedFlag, Rubric, cue_regexes, load_rubric
 from coach.scorer import _compiled, score
 from coach.segment import segment
 from tests import core_stories
@@ -25,13 +25,12 @@ RUBRIC = load_rubric()
 
 
 def _cue_lists(rubric: Rubric) -> list[tuple[str, ...]]:
-    lists = [tuple(rubric.topic_cues)]
+    lists = [rubric.topic_cues]
     items: list[Criterion | RedFlag] = [*rubric.criteria(), *rubric.red_flags]
     for item in items:
         cues = item.cues
-        lists += [tuple(cues.any), tuple(cues.late), tuple(cues.unless), tuple(cues.steps)]
-        lists += [tuple(group) for group in cues.also]
-    return [patterns for patterns in lists if patterns]
+        lists += [cues.any, cues.late, cues.unless, cues.steps, *cues.also]
+    return [tuple(cue_regexes(entries)) for entries in lists if entries]
 
 
 LISTS = _cue_lists(RUBRIC)
@@ -102,7 +101,7 @@ def test_ordinary_cues_are_accepted(pattern: str) -> None:
 
 def _hostile_rubric(tmp_path: Path) -> Path:
     data: dict[str, Any] = copy.deepcopy(yaml.safe_load(Path(RUBRIC_PATH).read_text(encoding="utf-8")))
-    data["components"][0]["criteria"][0]["cues"]["any"].append("(a+)+$")
+    data["components"][0]["criteria"][0]["cues"]["any"].append({"pattern": "(a+)+$", "why": "hostile"})
     path = tmp_path / "hostile.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
@@ -122,8 +121,9 @@ def test_validate_rejects_a_hostile_cue_in_one_line(tmp_path: Path, capsys: pyte
 @pytest.mark.timeout(60)
 def test_a_hostile_rubric_cannot_hang_scoring() -> None:
     """Even cues that slipped past validation (built directly) run in linear time."""
-    hostile = Cues.model_construct(**{**Cues().model_dump(), "any": ["(a+)+$", r"(\w+\s?)*$", r"(?:a|a)*b"],
-                                      "unless": [r"(x+x+)+y"]})
+    raw = [Pattern.model_construct(pattern=p, why="hostile") for p in ["(a+)+$", r"(\w+\s?)*$", r"(?:a|a)*b"]]
+    hostile = Cues.model_construct(**{**Cues().model_dump(), "any": raw,
+                                      "unless": [Pattern.model_construct(pattern=r"(x+x+)+y", why="hostile")]})
     first = RUBRIC.components[0]
     criterion = first.criteria[0].model_copy(update={"cues": hostile})
     component = first.model_copy(update={"criteria": [criterion, *first.criteria[1:]]})

@@ -63,15 +63,15 @@ TINY: dict[str, Any] = {
     "components": [
         {"id": "before", "name": "Before", "weight": 1, "colour": "#112233", "heading_words": ["earlier"],
          "criteria": [{"id": "before.context", "name": "Context", "description": "d", "followup": "What came before?",
-                       "cues": {"any": [r"\bbefore\b"]}}]},
+                       "cues": {"any": ["before"]}}]},
         {"id": "after", "name": "After", "weight": 1, "heading_words": ["later on", "later"],
          "criteria": [{"id": "after.change", "name": "Change", "description": "d", "followup": "What changed?",
-                       "cues": {"any": [r"\bchanged\b"]}}]},
+                       "cues": {"any": ["changed"]}}]},
     ],
     "red_flags": [
         {"id": "flag.nothing_changed", "name": "Nothing changed", "description": "d", "detector": "absent",
-         "absent_when_met": ["after.change"], "cues": {"any": [r"\bdifferent\b"]}, "followup": "What changed?"},
-        {"id": "flag.rude", "name": "Rude", "description": "d", "cues": {"any": [r"\bidiots?\b"]},
+         "absent_when_met": ["after.change"], "cues": {"any": ["different"]}, "followup": "What changed?"},
+        {"id": "flag.rude", "name": "Rude", "description": "d", "cues": {"any": ["idiot(s)"]},
          "followup": "How did you work with them?", "ask_when_raised": True},
     ],
 }
