@@ -37,6 +37,8 @@ class CueError(ValueError):
 def _literal(text: str) -> str:
     out = []
     for ch in text:
+        if ch.isalnum() and not ch.isascii():
+            raise CueError(f"{text!r}: non-ASCII letters are not supported yet ({ch!r}); use a pattern with a wildcard")
         if ch.isalnum() or ch in " '’&_" or (ord(ch) > 127 and not ch.isspace() and ch != "…"):
             out.append(ch)
         elif ch in "-./$%+:#":

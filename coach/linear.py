@@ -84,11 +84,44 @@ def _lookarounds(alternative: str) -> list[tuple[int, int]]:
     return found
 
 
+#: (view, position) → the spans of the leftmost match at or after position and of its groups, or None.
+Search = Callable[[bytes, int], "list[tuple[int, int]] | None"]
+
+
+def searcher(regex: Any) -> Search:
+    """RE2's unanchored search, as spans. Each match costs one call into RE2; the binding's own
+    ``search`` also builds a match object per call, which doubles the cost for the many small
+    matches of a story, so the compiled regex's ``Match`` is called directly where it exists (the
+    result is the same; a test compares the two)."""
+    raw = getattr(regex, "_regexp", None)
+    anchor = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+    if raw is not None and anchor is not None and hasattr(raw, "Match"):
+        match, unanchored = raw.Match, anchor.UNANCHORED
+
+        def fast(view: bytes, pos: int) -> list[tuple[int, int]] | None:
+            spans: list[tuple[int, int]] = match(unanchored, view, pos, len(view))
+            return None if spans[0][0] < 0 else spans
+
+        return fast
+    return portable_searcher(regex)
+
+
+def portable_searcher(regex: Any) -> Search:
+    """The same through the binding's public ``search``."""
+    groups = regex.groups
+
+    def portable(view: bytes, pos: int) -> list[tuple[int, int]] | None:
+        m = regex.search(view, pos)
+        return None if m is None else [m.span(i) for i in range(groups + 1)]
+
+    return portable
+
+
 @dataclass(frozen=True, slots=True)
 class _Checked:
     """Alternatives sharing their look-arounds: one RE2 pass, then the look-arounds where it matched."""
 
-    finder: Any  # re2 pattern over the view, one empty group per look-around
+    finder: Search  # over the view, one empty group per look-around
     checks: tuple[re.Pattern[str] | None, ...]  # None: a trailing "followed by", the match ends there
 
 
@@ -98,7 +131,7 @@ class LinearPattern:
 
     pattern: str  # the alternation as ``re`` would read it (for messages and tests)
     flags: int  # re.IGNORECASE when it runs on the original text, 0 on the lower-cased one
-    main: Any | None
+    main: Search | None
     checked: tuple[_Checked, ...]
 
     def spans(
@@ -116,10 +149,7 @@ class LinearPattern:
             resume = None  # character offsets ≠ byte offsets: take every match
         found: list[tuple[int, int]] = []
         if self.main is not None:
-            if resume is None and not limit:
-                found = [m.span() for m in self.main.finditer(view)]
-            else:
-                found = _searched(self.main, view, resume, limit)
+            found = _searched(self.main, view, resume, limit)
             if chars is not None:
                 found = [(chars[s], chars[e]) for s, e in found]
         if not self.checked:
@@ -141,16 +171,16 @@ class LinearPattern:
         return out
 
 
-def _searched(pattern: Any, view: bytes, resume: Callable[[int], int] | None, limit: int) -> list[tuple[int, int]]:
+def _searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, limit: int) -> list[tuple[int, int]]:
     """``finditer`` that skips ahead to ``resume(start)`` after each match and stops at ``limit``."""
     out: list[tuple[int, int]] = []
     pos = 0
     size = len(view)
     while pos <= size:
-        m = pattern.search(view, pos)
-        if m is None:
+        spans = pattern(view, pos)
+        if spans is None:
             break
-        start, end = m.span()
+        start, end = spans[0]
         out.append((start, end))
         if limit and len(out) >= limit:
             break
@@ -165,14 +195,14 @@ def _checked_spans(checked: _Checked, view: bytes, text: str, chars: list[int] |
     pos = 0
     size = len(view)
     while pos <= size:
-        m = checked.finder.search(view, pos)
-        if m is None:
+        spans = checked.finder(view, pos)
+        if spans is None:
             break
-        start, end = m.span()
+        start, end = spans[0]
         ok = True
         checks = checked.checks
-        for group in range(1, checked.finder.groups + 1):
-            at = m.start(group)
+        for group in range(1, len(spans)):
+            at = spans[group][0]
             if at < 0:
                 continue  # this look-around sits in an alternative that did not take part
             check = checks[(group - 1) % len(checks)]  # each alternative has one group per look-around
@@ -216,11 +246,11 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
             source = source[: -2] + "()(?:" + key[-1][3:-1] + ")"
             key = key[:-1] + (_ENDS_HERE,)
         groups.setdefault(key, []).append(source)
-    main = re2.compile(_re2_source(optimise(plain)).encode(), options) if plain else None
+    main = searcher(re2.compile(_re2_source(optimise(plain)).encode(), options)) if plain else None
     checked = []
     for key, members in groups.items():
         source = "|".join(f"(?:{m})" for m in members)
-        finder = re2.compile(_re2_source(source).encode(), options)
+        finder = searcher(re2.compile(_re2_source(source).encode(), options))
         checked.append(_Checked(finder, tuple(None if k == _ENDS_HERE else re.compile(k, flags) for k in key)))
     return LinearPattern(combined, flags, main, tuple(checked))
 

@@ -92,22 +92,57 @@ class Cues(_Strict):
 
 
 def _check_cues(entries: list[Cue]) -> None:
-    """Each cue must read in the cue language and be safe for the linear-time matcher (coach.linear)."""
+    """Each cue must read in the cue language, and each pattern be safe for the linear-time matcher
+    (coach.linear). Words compile to safe expressions by construction: only patterns need the check."""
     try:
         regexes = cue_regexes(entries)
     except CueError as exc:
         raise ValueError(str(exc)) from exc
-    for regex in regexes:
-        why = problem(regex)
-        if why is not None:
-            raise ValueError(why)
+    if len(regexes) == len(entries) and all(isinstance(e, str) for e in entries):
+        return
+    for entry in entries:
+        if isinstance(entry, str):
+            continue
+        for regex in cue_regexes([entry]):
+            why = problem(regex)
+            if why is not None:
+                raise ValueError(why)
 
 
 class Examples(_Strict):
-    """Sentences the test suite scores: each ``met`` one alone meets the criterion, no ``missing`` one does."""
+    """Sentences the test suite scores: each ``met`` one alone meets the criterion, no ``missing`` one does.
+
+    A ``met`` example may mark in square brackets the words a reader would quote as the evidence
+    ("Paged at 2 a.m., [we declared a SEV-1]."): the scorer's evidence must cover them.
+    """
 
     met: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
+
+    @field_validator("met")
+    @classmethod
+    def _one_mark(cls, examples: list[str]) -> list[str]:
+        for example in examples:
+            opened, closed = example.count("["), example.count("]")
+            if (opened, closed) not in ((0, 0), (1, 1)) or example.find("[") > example.find("]"):
+                raise ValueError(f"{example!r}: mark one span, as [these words]")
+        return examples
+
+    def met_texts(self) -> list[str]:
+        """The ``met`` sentences without their marks."""
+        return [text for text, _ in self.marked()]
+
+    def marked(self) -> list[tuple[str, tuple[int, int] | None]]:
+        """Each ``met`` sentence without its marks, and the (start, end) of the marked words, if any."""
+        out: list[tuple[str, tuple[int, int] | None]] = []
+        for example in self.met:
+            start = example.find("[")
+            if start < 0:
+                out.append((example, None))
+                continue
+            end = example.index("]") - 1
+            out.append((example.replace("[", "", 1).replace("]", "", 1), (start, end)))
+        return out
 
 
 class Criterion(_Strict):

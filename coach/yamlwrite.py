@@ -13,6 +13,8 @@ import yaml
 WIDTH = 120
 #: Lists and mappings whose items are separated by a blank line (they are long blocks).
 _SPACED = {"components", "criteria", "red_flags"}
+#: Lists always written one item per line (sentences people read and edit).
+_BLOCK = {"met", "missing"}
 
 
 def dump_rubric(data: dict[str, Any], header: Sequence[str] = (), comments: dict[str, list[str]] | None = None) -> str:
@@ -160,6 +162,8 @@ def _flow(value: Any) -> str:
 
 def _inline_fits(key: str, value: Any, indent: int) -> bool:
     """Short lists of scalars and small flat mappings go on one line."""
+    if key in _BLOCK:
+        return False
     if isinstance(value, list):
         if not all(not isinstance(v, (list, dict)) for v in value):
             return False

@@ -11,6 +11,9 @@ the old engine would have applied it (only for ids the rubric has):
   ``absent_when_met`` criteria the old engine named;
 * the red flags the offline interviewer asked about (lone hero, blame) get ``ask_when_raised``.
 
+With ``--examples-from NEW.yaml`` (an earlier output, edited since), examples marked or added
+there are kept, so re-running the script on a tuned old file loses no hand-written example.
+
 Cues are rewritten by coach.cuelang (words one per line, endings in brackets, raw patterns only
 where structure needs one). A file already in the current format passes through unchanged in
 meaning. Proof that scoring is unchanged: ``python bench/snapshot_scorer.py compare OLD.yaml NEW.yaml``.
@@ -311,16 +314,51 @@ def key_comments(text: str) -> dict[str, list[str]]:
     return out
 
 
+def keep_examples(data: dict[str, Any], current: dict[str, Any]) -> None:
+    """Carry examples over from an already migrated file: an old example marked there ("[…]") keeps
+    its mark, and examples added there are kept after the old ones."""
+    def items(d: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        found = [c for comp in d.get("components", []) for c in comp.get("criteria", [])] + d.get("red_flags", [])
+        return {item["id"]: item for item in found if isinstance(item, dict) and "id" in item}
+
+    kept = items(current)
+    for item_id, item in items(data).items():
+        there = kept.get(item_id, {}).get("examples") or {}
+        examples = item.setdefault("examples", {})
+        for key in ("met", "missing"):
+            ours = list(examples.get(key, []))
+            theirs = list(there.get(key, []))
+            plain = {_unmark(t): t for t in theirs}
+            merged = [plain.get(t, t) for t in ours]
+            merged += [t for t in theirs if _unmark(t) not in ours]
+            if merged:
+                examples[key] = merged
+
+
+def _unmark(text: str) -> str:
+    return text.replace("[", "", 1).replace("]", "", 1) if text.count("[") == 1 else text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", type=Path)
+    parser.add_argument("--examples-from", type=Path, metavar="NEW.yaml",
+                        help="keep the marked and added examples of an already migrated file")
     args = parser.parse_args(argv)
-    text = args.old.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
+    try:
+        text = args.old.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        current = yaml.safe_load(args.examples_from.read_text(encoding="utf-8")) if args.examples_from else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        print(f"migrate_rubric: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    if not isinstance(data, dict) or (current is not None and not isinstance(current, dict)):
         print(f"{args.old}: not a rubric (expected a mapping)", file=sys.stderr)
         return 2
-    sys.stdout.write(dump_rubric(migrate(data), header_comments(text), key_comments(text)))
+    data = migrate(data)
+    if current is not None:
+        keep_examples(data, current)
+    sys.stdout.write(dump_rubric(data, header_comments(text), key_comments(text)))
     return 0
 
 

@@ -37,8 +37,8 @@ LISTS = _cue_lists(RUBRIC)
 ODD = ["İ", "ı", "ſ", "K", "ß", "é", "e\u0301", "\u200b", "\u00a0", "\x0b", "\x1c", "１２", "٣", "€", "£", "$", "%",
        "—", "’", "😀", "\n"]
 WORDS = sorted(
-    {w for p in RUBRIC.criteria() for s in p.examples.met + p.examples.missing for w in re.findall(r"\S+", s)}
-    | {w for f in RUBRIC.red_flags for s in f.examples.met + f.examples.missing for w in re.findall(r"\S+", s)}
+    {w for p in RUBRIC.criteria() for s in p.examples.met_texts() + p.examples.missing for w in re.findall(r"\S+", s)}
+    | {w for f in RUBRIC.red_flags for s in f.examples.met_texts() + f.examples.missing for w in re.findall(r"\S+", s)}
     | {"I", "i", "we", "The", "feature store", "data store", "customer features", "pricing team", "checked in",
        "checked logs", "with Sam", "with Sam Lee", "i.e.", "I'm", "’I", "fix the issue", "fix the cache", "2pm"}
 )
@@ -138,3 +138,15 @@ def test_a_hostile_rubric_cannot_hang_scoring() -> None:
 def test_compiled_patterns_are_shared() -> None:
     assert compile_linear(("\\bfoo\\b",)) is compile_linear(("\\bfoo\\b",))
     assert compile_linear(()) is None
+
+
+def test_the_direct_search_finds_what_the_public_search_finds() -> None:
+    import re2
+
+    from coach.linear import portable_searcher, searcher
+
+    regex = re2.compile(rb"\b(?:chec(k)|(user)s?)\b")
+    view = b"we check users, checks and a user"
+    fast, portable = searcher(regex), portable_searcher(regex)
+    for pos in range(len(view) + 1):
+        assert fast(view, pos) == portable(view, pos)
