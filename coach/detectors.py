@@ -64,7 +64,9 @@ def _timeline(cues: CompiledCues, facts: Facts, _absent_when_met: tuple[str, ...
     """
     doc = facts.doc
     markers = cues.sentences(doc)
-    steps = doc.matches(cues.steps)
+    steps = doc.sentence_matches(cues.steps)  # enough when there are many; else count every one
+    if len(steps) < cues.min_matches + 1:
+        steps = doc.matches(cues.steps)
     step_sentences = sorted({doc.seg.sentence_index(start) for start, _ in steps})
     marked_steps = len(markers) >= cues.min_sentences and len(steps) >= 2
     some_marks = len(markers) >= 1 and len(steps) >= cues.min_matches - 1

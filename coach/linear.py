@@ -145,15 +145,15 @@ class LinearPattern:
         every match say so (each match found costs a call into RE2): ``resume(start)`` is where the
         search may go on after a match at ``start`` (e.g. the next sentence), ``limit`` the number of
         matches wanted (0: all)."""
-        if chars is not None:
-            resume = None  # character offsets ≠ byte offsets: take every match
+        direct = chars is None and not self.checked  # RE2's offsets are the caller's: skip ahead in RE2
         found: list[tuple[int, int]] = []
         if self.main is not None:
-            found = _searched(self.main, view, resume, limit)
+            found = _searched(self.main, view, resume if direct else None, limit if direct else 0)
             if chars is not None:
                 found = [(chars[s], chars[e]) for s, e in found]
-        if not self.checked:
+        if direct:
             return found
+        # Otherwise take every match (merged with the look-around alternatives'), then skip as asked.
         merged = [(s, e, 0) for s, e in found]
         for rank, checked in enumerate(self.checked, start=1):
             merged += [(s, e, rank) for s, e in _checked_spans(checked, view, text, chars)]
@@ -253,6 +253,7 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
         finder = searcher(re2.compile(_re2_source(source).encode(), options))
         checked.append(_Checked(finder, tuple(None if k == _ENDS_HERE else re.compile(k, flags) for k in key)))
     return LinearPattern(combined, flags, main, tuple(checked))
+
 
 
 _LETTERS = re.compile(r"[A-Za-z]|\[[A-Za-z]+\]")

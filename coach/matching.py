@@ -76,11 +76,18 @@ class Doc:
     def _linear(self, pattern: LinearPattern, resume: Callable[[int], int] | None = None, limit: int = 0
                 ) -> list[tuple[int, int]]:
         lowered = runs_on_lowered(pattern)
-        text = self._lowered() if lowered else self.seg.text
+        view = self._view(lowered)
+        return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
+
+    def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
         view = self._views.get(lowered)
         if view is None:
-            view = self._views[lowered] = ascii_view(text, fold=not lowered)
-        return pattern.spans(view[0], text, view[1], resume, limit)
+            view = self._views[lowered] = ascii_view(self._lowered() if lowered else self.seg.text, fold=not lowered)
+        return view
+
+    def scan(self, pattern: LinearPattern, resume: Callable[[int], int]) -> None:
+        """Run ``pattern`` with a caller's ``resume`` (which sees each match's start; nothing is cached)."""
+        self._linear(pattern, resume=resume)
 
     def first_matches(self, pattern: LinearPattern | None, count: int) -> list[tuple[int, int]]:
         """The first ``count`` of :meth:`matches` (fewer calls when that is all a caller needs)."""
@@ -211,13 +218,30 @@ class CompiledCues:
             return []
         late_from = int(len(doc.text) * LATE_FROM)
         unless = self.unless if apply_unless else None
-        early = doc.sentence_matches(self.any) if per_sentence and unless is None else doc.matches(self.any)
-        candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
-        candidates.sort()
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
         sentence_index = doc.seg.sentence_index
         found: list[tuple[int, int]] = []
+        if per_sentence and self.late is None and self.any is not None:
+            # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
+            # one; when a match fails a sentence-wide condition, too; when its clause holds an
+            # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
+            def resume(start: int) -> int:
+                index = sentence_index(start)
+                if (first_person is not None and index not in first_person) or (
+                    also_sets and any(not _near(index, group, self.window) for group in also_sets)
+                ):
+                    return doc._next_sentence(start)
+                if unless is not None and doc.in_same_clause(start, unless):
+                    return doc.seg.clause_span(start)[1]
+                found.append((index, start))
+                return doc._next_sentence(start)
+
+            doc.scan(self.any, resume)
+            return found
+        early = doc.sentence_matches(self.any) if per_sentence and unless is None else doc.matches(self.any)
+        candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        candidates.sort()
         for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
             index = sentence_index(start)
             if first_person is not None and index not in first_person:
@@ -234,7 +258,9 @@ class CompiledCues:
         return list(dict.fromkeys(index for index, _ in self.matches(doc, per_sentence=True)))
 
     def met(self, doc: Doc) -> tuple[bool, list[int]]:
-        found = self.matches(doc, per_sentence=self.min_matches <= 1)
+        found = self.matches(doc, per_sentence=True)
+        if len(found) < self.min_matches:  # one match per sentence is not enough: count them all
+            found = self.matches(doc)
         hits = list(dict.fromkeys(index for index, _ in found))
         return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
 
