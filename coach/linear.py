@@ -148,7 +148,7 @@ class LinearPattern:
         direct = chars is None and not self.checked  # RE2's offsets are the caller's: skip ahead in RE2
         found: list[tuple[int, int]] = []
         if self.main is not None:
-            found = _searched(self.main, view, resume if direct else None, limit if direct else 0)
+            found = searched(self.main, view, resume if direct else None, limit if direct else 0)
             if chars is not None:
                 found = [(chars[s], chars[e]) for s, e in found]
         if direct:
@@ -171,7 +171,7 @@ class LinearPattern:
         return out
 
 
-def _searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, limit: int) -> list[tuple[int, int]]:
+def searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, limit: int) -> list[tuple[int, int]]:
     """``finditer`` that skips ahead to ``resume(start)`` after each match and stops at ``limit``."""
     out: list[tuple[int, int]] = []
     pos = 0
@@ -186,7 +186,9 @@ def _searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None,
             break
         pos = end if end > start else end + 1
         if resume is not None:
-            pos = max(pos, resume(start))
+            further = resume(start)
+            if further > pos:
+                pos = further
     return out
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coach.linear import LinearPattern, ascii_view, compile_linear
+from coach.linear import LinearPattern, ascii_view, compile_linear, searched
 from coach.regexgate import GateIndex, gated_finditer
 from coach.rubric import Cue, Cues, cue_regexes
 from coach.segment import Segmented
@@ -75,8 +75,10 @@ class Doc:
 
     def _linear(self, pattern: LinearPattern, resume: Callable[[int], int] | None = None, limit: int = 0
                 ) -> list[tuple[int, int]]:
-        lowered = runs_on_lowered(pattern)
-        view = self._view(lowered)
+        lowered = not pattern.flags
+        view = self._views.get(lowered) or self._view(lowered)
+        if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
+            return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
 
     def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
@@ -226,16 +228,20 @@ class CompiledCues:
             # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
             # one; when a match fails a sentence-wide condition, too; when its clause holds an
             # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
+            sentences = doc.seg.sentences
+            past_end = len(doc.text) + 1
+
             def resume(start: int) -> int:
                 index = sentence_index(start)
+                following = sentences[index + 1].start if index + 1 < len(sentences) else past_end
                 if (first_person is not None and index not in first_person) or (
                     also_sets and any(not _near(index, group, self.window) for group in also_sets)
                 ):
-                    return doc._next_sentence(start)
+                    return following
                 if unless is not None and doc.in_same_clause(start, unless):
                     return doc.seg.clause_span(start)[1]
                 found.append((index, start))
-                return doc._next_sentence(start)
+                return following
 
             doc.scan(self.any, resume)
             return found
