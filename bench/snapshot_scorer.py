@@ -2,6 +2,12 @@
 
     python bench/snapshot_scorer.py write SNAPSHOT   # score every text, store its JSON
     python bench/snapshot_scorer.py check SNAPSHOT   # score again, compare byte for byte
+    python bench/snapshot_scorer.py compare OLD.yaml NEW.yaml --old-root DIR
+
+``--rubric PATH`` scores with another rubric file (``check`` then scores the stored texts). ``compare``
+proves a migration changed nothing: it scores the corpus with OLD.yaml on the engine checked out in
+DIR (e.g. ``git worktree add /tmp/old main``, run in a subprocess) and with NEW.yaml on this one, and
+compares the outputs byte for byte. The corpus comes from OLD.yaml's examples.
 
 The corpus is deterministic (fixed seed): every story of ../shared/eval/devset.jsonl (when present),
 every story of tests/core_stories.py, every example sentence of the rubric, the stand-in stories of
@@ -9,7 +15,7 @@ bench/scorer_speed.py, and a few thousand variants of them — sentence shuffles
 unpunctuated transcripts, fillers, headings, random Unicode (including letters that change length
 when lower-cased), numbers, times and money mixed in, splices, truncations, word salads, and
 empty-ish or junk inputs. Each entry is ``coach.render.to_json(score(text, rubric))``; ``check``
-reports the first differing entries and exits 1 when any differs.
+scores the stored texts again, reports the first differing entries and exits 1 when any differs.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ JUNK = ["", " ", "\n", "\n\n\n", ".", "...", "I", "i", "we", "fine", "ok.", "?!"
         "lorem ipsum " * 60, "word " * 400, ". " * 200, "\n" * 100, "I was. " * 50, "http://x.y/z?a=1&b=2 " * 20]
 
 
-def base_texts(rubric: Rubric) -> list[str]:
+def base_texts(examples: Examples) -> list[str]:
     texts: list[str] = []
     if DEVSET.is_file():
         texts += [json.loads(line)["text"] for line in DEVSET.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -66,9 +72,9 @@ def base_texts(rubric: Rubric) -> list[str]:
             texts.append(value)
         elif isinstance(value, dict):
             texts += [v for _, v in sorted(value.items()) if isinstance(v, str)]
-    for item in list(rubric.criteria()) + list(rubric.red_flags):
-        texts += item.examples.met + item.examples.missing
-        texts.append(" ".join(item.examples.met + item.examples.missing))
+    for met, missing in examples:
+        texts += met + missing
+        texts.append(" ".join(met + missing))
     texts += generated_stories()
     return texts
 
@@ -125,9 +131,9 @@ def variants(text: str, rng: random.Random, vocabulary: list[str], others: list[
     return out
 
 
-def corpus(rubric: Rubric) -> list[str]:
+def corpus(examples: Examples) -> list[str]:
     rng = random.Random(SEED)
-    bases = base_texts(rubric)
+    bases = base_texts(examples)
     stories = [t for t in bases if len(t.split()) >= 40]
     vocabulary = sorted({w for t in bases for w in t.split()})
     texts = list(bases) + JUNK
@@ -144,14 +150,88 @@ def run(texts: list[str], rubric: Rubric) -> list[str]:
     return [to_json(score(text, rubric)) for text in texts]
 
 
+_OLD_ENGINE = """
+import json, sys
+from pathlib import Path
+from coach.render import to_json
+from coach.rubric import parse_rubric_file
+from coach.scorer import score
+rubric = parse_rubric_file(Path(sys.argv[1]))
+texts = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+Path(sys.argv[3]).write_text(json.dumps([to_json(score(t, rubric)) for t in texts]), encoding="utf-8")
+"""
+
+
+def compare(old: Path, new: Path, old_root: Path) -> int:
+    import os
+    import subprocess
+    import tempfile
+
+    texts_for = corpus(_examples_only(old))
+    with tempfile.TemporaryDirectory() as tmp:
+        texts_path, out_path = Path(tmp) / "texts.json", Path(tmp) / "old.json"
+        texts_path.write_text(json.dumps(texts_for), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(old_root.resolve())}
+        done = subprocess.run([sys.executable, "-c", _OLD_ENGINE, str(old.resolve()), str(texts_path), str(out_path)],
+                              cwd=old_root, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"the old engine failed: {done.stderr.strip().splitlines()[-1:]}")
+            return 1
+        before = json.loads(out_path.read_text(encoding="utf-8"))
+    after = run(texts_for, load_rubric(new))
+    differing = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    for i in differing[:5]:
+        print(f"--- entry {i}: {texts_for[i][:120]!r}")
+    status = "IDENTICAL" if not differing else f"{len(differing)} DIFFER"
+    print(f"compared {len(after)} outputs of {old} (old engine) and {new}: {status}")
+    return 1 if differing else 0
+
+
+Examples = list[tuple[list[str], list[str]]]
+
+
+def examples_of(rubric: Rubric) -> Examples:
+    """Each criterion's and red flag's (met, missing) example sentences, as the scorer sees them."""
+    found = [(c.examples.met_texts(), c.examples.missing) for c in rubric.criteria()]
+    return found + [(f.examples.met_texts(), f.examples.missing) for f in rubric.red_flags]
+
+
+def _examples_only(path: Path) -> Examples:
+    """The same, read without the engine (the file may be of an older format)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = [c for comp in data.get("components", []) for c in comp.get("criteria", [])] + data.get("red_flags", [])
+    out: Examples = []
+    for item in items:
+        examples = item.get("examples", {})
+        out.append(([_plain(t) for t in examples.get("met", [])], [_plain(t) for t in examples.get("missing", [])]))
+    return out
+
+
+def _plain(example: object) -> str:
+    """An example's sentence without its evidence marks ("[" and "]")."""
+    text = str(example)
+    return text.replace("[", "").replace("]", "") if text.count("[") == 1 and text.count("]") == 1 else text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["write", "check"])
-    parser.add_argument("snapshot", type=Path)
+    parser.add_argument("mode", choices=["write", "check", "compare"])
+    parser.add_argument("snapshot", type=Path, help="the snapshot file (compare: the old rubric file)")
+    parser.add_argument("new", type=Path, nargs="?", help="compare: the migrated rubric file")
+    parser.add_argument("--rubric", type=Path, help="score with this rubric file instead of the shipped one")
+    parser.add_argument("--old-root", type=Path, help="compare: a checkout of the old engine")
     args = parser.parse_args()
+    if args.mode == "compare":
+        if args.new is None or args.old_root is None:
+            parser.error("compare needs OLD.yaml NEW.yaml --old-root DIR")
+        return compare(args.snapshot, args.new, args.old_root)
 
-    rubric = load_rubric()
-    texts = corpus(rubric)
+    rubric = load_rubric(args.rubric) if args.rubric else load_rubric()
+    texts = corpus(examples_of(rubric))
+    if args.mode == "check":  # score the texts the snapshot holds (the rubric's examples may have grown)
+        texts = [json.loads(line)["text"] for line in args.snapshot.read_text(encoding="utf-8").split("\n") if line]
     started = time.perf_counter()
     outputs = run(texts, rubric)
     elapsed = time.perf_counter() - started

@@ -62,6 +62,7 @@ def examples(rows: list[dict[str, Any]], table: np.ndarray) -> list[dict[str, An
     rubric = load_rubric("star-l")
     out = []
     hit_criteria = tuple(c.id for c in rubric.criteria())
+    heading_components = tuple(c.id for c in rubric.components)
     for row in rows:
         verdicts, facts = detections(row["text"], rubric)
         seg = facts.seg
@@ -76,7 +77,7 @@ def examples(rows: list[dict[str, Any]], table: np.ndarray) -> list[dict[str, An
             gold = gold_spans(row["text"], quotes)
             out.append({
                 "row": row["id"], "criterion": cid, "met": verdicts[cid], "hits": facts.hits[cid],
-                "x": np.array([np.concatenate([vectors[i], sentence_features(facts, i, cid, hit_criteria)])
+                "x": np.array([np.concatenate([vectors[i], sentence_features(facts, i, cid, hit_criteria, heading_components)])
                                for i in range(len(spans))]),
                 "y": np.array([overlaps(a, b, gold) for a, b in spans], dtype=int),
             })
@@ -189,6 +190,7 @@ def main() -> int:
         "about": "Evidence ranker for rubrics/star-l.yaml: rebuilt by bench/train_evidence_ranker.py; do not edit.",
         "dim": embedding.DIM,
         "features": list(FEATURES),
+        "heading_components": [c.id for c in load_rubric("star-l").components],
         "hit_criteria": [c.id for c in load_rubric("star-l").criteria()],
         "criteria": {cid: {k: v for k, v in m.items() if k != "all"} for cid, m in models.items()},
     }

@@ -2,8 +2,9 @@
 
 Most criteria use the generic ``cues`` detector (coach.matching). A few need more than regular
 expressions: outcome metrics must be real measures (not team sizes or versions), durations must be
-spans of time, and two red flags are defined by what is absent. Those detectors still take their
-vocabulary from the rubric's cues; only the structure lives here.
+spans of time, and some red flags are defined by what is absent (the rubric names the criteria
+whose being met means it is there). Those detectors still take their vocabulary from the rubric's
+cues; only the structure lives here, and no criterion id does.
 """
 
 from __future__ import annotations
@@ -30,10 +31,23 @@ class Facts:
 
 
 Outcome = tuple[bool, list[int]]
-DetectorFn = Callable[[CompiledCues, Facts], Outcome]
 
 
-def _cues(cues: CompiledCues, facts: Facts) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class ItemSettings:
+    """What a criterion or red flag gives its detector beside its cues (both from the rubric file)."""
+
+    #: For the absence detectors: the criteria whose being met means the thing is there.
+    absent_when_met: tuple[str, ...] = ()
+    #: For the drills' form checks (coach.drill_detectors): what they count and their limits.
+    params: DrillParams = field(default_factory=DrillParams)
+
+
+#: (the item's cues, the story's facts, the item's settings) → (met or raised, sentences)
+DetectorFn = Callable[[CompiledCues, Facts, ItemSettings], Outcome]
+
+
+def _cues(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outcome:
     return cues.met(facts.doc)
 
 
@@ -41,9 +55,9 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
     """Met when a sentence matches the cues (the context) and holds a number of these kinds whose
     own clause matches none of ``unless`` ("an alert that fires 30 days out" is not a duration)."""
 
-    def detect(cues: CompiledCues, facts: Facts) -> Outcome:
+    def detect(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outcome:
         doc = facts.doc
-        context = {index for index, _ in cues.matches(doc, apply_unless=False)}
+        context = {index for index, _ in cues.matches(doc, apply_unless=False, per_sentence=True)}
         hits: list[int] = []
         for quantity in facts.quantities:
             if quantity.kind not in kinds:
@@ -56,7 +70,7 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
     return detect
 
 
-def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
+def _timeline(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outcome:
     """An ordered account: sequencing markers or clock times around the steps, or a run of several steps.
 
     ``any`` finds markers ("first", "then", "at 2:15"), ``steps`` the action verbs. Either enough marked
@@ -64,7 +78,9 @@ def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
     """
     doc = facts.doc
     markers = cues.sentences(doc)
-    steps = doc.matches(cues.steps)
+    steps = doc.sentence_matches(cues.steps)  # enough when there are many; else count every one
+    if len(steps) < cues.min_matches + 1:
+        steps = doc.matches(cues.steps)
     step_sentences = sorted({doc.seg.sentence_index(start) for start, _ in steps})
     marked_steps = len(markers) >= cues.min_sentences and len(steps) >= 2
     some_marks = len(markers) >= 1 and len(steps) >= cues.min_matches - 1
@@ -73,35 +89,43 @@ def _timeline(cues: CompiledCues, facts: Facts) -> Outcome:
     return met, sorted(set(markers) | set(step_sentences))
 
 
-def _no_metrics(cues: CompiledCues, facts: Facts) -> Outcome:
-    """Raised when nothing that matters is quantified: no outcome metric, no resolution time, and no
-    measure of impact (a number in a sentence about users, money, rates, errors… — the cues)."""
-    quantified_outcome = any(facts.results.get(cid, (False, []))[0] for cid in ("result.metrics", "result.duration"))
-    impact = facts.sentences_with("measure") & set(cues.sentences(facts.doc))
-    return not (quantified_outcome or impact), []
+def _absent(measured: bool) -> DetectorFn:
+    """Raised when none of the flag's ``absent_when_met`` criteria is met and no sentence matches its
+    cues (``measured``: no cue sentence that also holds a measure, e.g. a number of users affected)."""
+
+    def detect(cues: CompiledCues, facts: Facts, settings: ItemSettings) -> Outcome:
+        present = any(facts.results.get(cid, (False, []))[0] for cid in settings.absent_when_met)
+        found = set(cues.sentences(facts.doc))
+        if measured:
+            found &= facts.sentences_with("measure")
+        return not (present or found), []
+
+    return detect
 
 
-def _no_learning(cues: CompiledCues, facts: Facts) -> Outcome:
-    """Raised when there is no prevention, no process change and no lesson (platitudes do not count)."""
-    learned = any(facts.results.get(cid, (False, []))[0] for cid in ("learning.prevention", "learning.process"))
-    lesson_hits = cues.sentences(facts.doc)
-    return not (learned or lesson_hits), []
+def _drill(check: drill_detectors.DrillDetector) -> DetectorFn:
+    """A drill form check (coach.drill_detectors) as a detector: it reads the item's ``params``."""
+
+    def detect(cues: CompiledCues, facts: Facts, settings: ItemSettings) -> Outcome:
+        return check(cues, facts, settings.params)
+
+    return detect
 
 
+#: The one registry: detector name (a rubric's ``detector:``) → how it decides.
 DETECTORS: dict[str, DetectorFn] = {
+    "cues": _cues,
     "timeline": _timeline,
     "metrics": _with_quantity(("measure",)),
     "duration": _with_quantity(("duration",)),
-    "no_metrics": _no_metrics,
-    "no_learning": _no_learning,
+    "absent": _absent(measured=False),
+    "absent_measured": _absent(measured=True),
+    **{name: _drill(check) for name, check in drill_detectors.DETECTORS.items()},
 }
 
 
-def detect(detector: str, cues: CompiledCues, facts: Facts, params: DrillParams | None = None) -> Outcome:
-    drill = drill_detectors.DETECTORS.get(detector)  # the drills' form checks take the criterion's params
-    if drill is not None:
-        return drill(cues, facts, params or DrillParams())
-    return DETECTORS.get(detector, _cues)(cues, facts)
+def detect(detector: str, cues: CompiledCues, facts: Facts, settings: ItemSettings = ItemSettings()) -> Outcome:
+    return DETECTORS[detector](cues, facts, settings)
 
 
 def new_facts(doc: Doc) -> Facts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coach.drill_params import DrillParams
 from coach.matching import CompiledCues, Doc, compile_any
@@ -145,11 +145,10 @@ def _items(cues: CompiledCues, facts: Facts, params: DrillParams) -> Outcome:
     for index, offset in cues.matches(doc):
         if low <= offset < high:
             units.setdefault(_unit(doc.text, offset), index)
-    needs = compile_any(tuple(params.each_needs))
-    if needs is not None or params.shapes:
+    needs = doc.matches(compile_any(tuple(params.each_needs)))
+    if params.each_needs or params.shapes:
         for start, end in units:
-            piece = doc.text[start:end]
-            if not ((needs is not None and needs.search(piece.lower() if _lowered(needs) else piece))
+            if not (any(start <= m_start and m_end <= end for m_start, m_end in needs)
                     or next(shape_spans(doc.text, params, start, end), None) is not None):
                 return False, []
     hits = sorted(set(units.values()))
@@ -164,10 +163,6 @@ def _section(doc: Doc, params: DrillParams) -> tuple[int, int]:
     start = found[0][1]
     ends = [m_start for m_start, _ in doc.matches(compile_any(tuple(params.section_end))) if m_start > start]
     return start, min(ends) if ends else len(doc.text)
-
-
-def _lowered(pattern: re.Pattern[str]) -> bool:
-    return not pattern.flags & re.IGNORECASE
 
 
 def _unit(text: str, offset: int) -> tuple[int, int]:
@@ -185,7 +180,7 @@ def _either(cues: CompiledCues, facts: Facts, params: DrillParams) -> Outcome:
     return bool(hits), sorted(hits)
 
 
-def _compiled(any_: list[str], also: list[list[str]], unless: list[str]) -> CompiledCues:
+def _compiled(any_: list[Any], also: list[list[Any]], unless: list[Any]) -> CompiledCues:
     return CompiledCues.of(Cues(any=any_, also=also, unless=unless))
 
 

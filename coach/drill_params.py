@@ -6,46 +6,51 @@ are generic; what they count and the limits they apply live in the rubric file u
 
 from __future__ import annotations
 
-from typing import Literal
-
-import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from coach.cuelang import CueError, to_regexes
+from coach.linear import problem
 
 #: Token shapes a detector can count (defined in coach.drill_detectors.SHAPES).
 Shape = Literal["snake_case", "dotted", "code", "acronym", "number", "clock", "duration", "day", "step", "paren"]
 
 
 class CueSet(BaseModel):
-    """Another way to meet a criterion or raise a flag (``either``): patterns as in coach.rubric.Cues."""
+    """Another way to meet a criterion or raise a flag (``either``): cue lists in the cue language of
+    coach.rubric.Cues (words one per line, word groups with exceptions, or a named pattern)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    any: list[str] = Field(min_length=1)
-    also: list[list[str]] = Field(default_factory=list)
-    unless: list[str] = Field(default_factory=list)
+    any: list[Any] = Field(min_length=1)
+    also: list[list[Any]] = Field(default_factory=list)
+    unless: list[Any] = Field(default_factory=list)
 
     @field_validator("any", "unless")
     @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            _check(pattern)
-        return patterns
+    def _compiles(cls, entries: list[Any]) -> list[Any]:
+        _check(entries)
+        return entries
 
     @field_validator("also")
     @classmethod
-    def _compiles_nested(cls, groups: list[list[str]]) -> list[list[str]]:
+    def _compiles_nested(cls, groups: list[list[Any]]) -> list[list[Any]]:
         for group in groups:
-            for pattern in group:
-                _check(pattern)
+            _check(group)
         return groups
 
 
-def _check(pattern: str) -> None:
+def _check(entries: list[Any]) -> None:
+    """Each entry must read in the cue language and compile to a pattern safe for linear-time matching."""
     try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        regexes = to_regexes(entries)
+    except CueError as exc:
+        raise ValueError(str(exc)) from exc
+    for regex in regexes:
+        why = problem(regex)
+        if why is not None:
+            raise ValueError(why)
 
 
 class DrillParams(BaseModel):

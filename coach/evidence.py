@@ -27,14 +27,14 @@ from coach import embedding
 from coach.resources import data_dir
 from coach.segment import Segmented
 
-#: The fixed features, in the order of the ranker file's ``features`` weights; then one "the rules'
-#: cues of criterion X hit this sentence" feature per id in the file's ``hit_criteria``.
+#: The fixed features, in the order of the ranker file's ``features`` weights; then one "the sentence
+#: sits under a heading of component X" feature per id in the file's ``heading_components`` (the
+#: rubric's components: no component id is named here), then one "the rules' cues of criterion X hit
+#: this sentence" feature per id in its ``hit_criteria``.
 FEATURES = (
     "digits", "first_person", "we", "past", "position", "position_sq", "length",  # the seven of issue 9's probe
     "cue_hit", "first_hit", "measure", "duration",
-    "heading_situation", "heading_task", "heading_action", "heading_result", "heading_learning",
 )
-HEADINGS = ("situation", "task", "action", "result", "learning")
 _DIGITS = re.compile(r"\d")
 _FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|i|my|My|me|Me|I'm|I've|I'd)(?![\w'])")
 _WE = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
@@ -61,12 +61,16 @@ class StoryFacts:
 _CUE_HIT, _FIRST_HIT = FEATURES.index("cue_hit"), FEATURES.index("first_hit")
 
 
-def shared_features(facts: StoryFacts, index: int, hit_criteria: tuple[str, ...]) -> list[float]:
+def shared_features(
+    facts: StoryFacts, index: int, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
+) -> list[float]:
     """The features of sentence ``index`` that do not depend on the criterion (its two own slots 0)."""
-    return shared_rows(facts, hit_criteria)[index]
+    return shared_rows(facts, hit_criteria, heading_components)[index]
 
 
-def shared_rows(facts: StoryFacts, hit_criteria: tuple[str, ...]) -> list[list[float]]:
+def shared_rows(
+    facts: StoryFacts, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
+) -> list[list[float]]:
     """``shared_features`` of every sentence, with the story's look-ups built once."""
     seg = facts.seg
     count = len(seg.sentences)
@@ -91,15 +95,17 @@ def shared_rows(facts: StoryFacts, hit_criteria: tuple[str, ...]) -> list[list[f
             1.0 if index in measure else 0.0,
             1.0 if index in duration else 0.0,
         ]
-        features += [1.0 if heading == name else 0.0 for name in HEADINGS]
+        features += [1.0 if heading == name else 0.0 for name in heading_components]
         features += [1.0 if index in hits else 0.0 for hits in hit_sets]
         rows.append(features)
     return rows
 
 
-def sentence_features(facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...]) -> list[float]:
-    """Every non-embedding feature of sentence ``index`` for one criterion (``FEATURES`` + hit criteria)."""
-    features = shared_features(facts, index, hit_criteria)
+def sentence_features(
+    facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
+) -> list[float]:
+    """Every non-embedding feature of sentence ``index`` for one criterion (``FEATURES``, headings, hits)."""
+    features = shared_features(facts, index, hit_criteria, heading_components)
     own = facts.hits.get(criterion_id, [])
     features[_CUE_HIT] = 1.0 if index in own else 0.0
     features[_FIRST_HIT] = 1.0 if own and own[0] == index else 0.0
@@ -121,6 +127,7 @@ class Ranker:
 
     models: dict[str, Model]
     hit_criteria: tuple[str, ...]
+    heading_components: tuple[str, ...]
     _ids: tuple[str, ...] = ()
     _token_scores: dict[int, tuple[float, ...]] = field(default_factory=dict)
 
@@ -132,14 +139,15 @@ class Ranker:
         if data.get("features") != list(FEATURES) or data.get("dim") != embedding.DIM:
             raise ValueError("evidence ranker file does not match this version's features")
         hit_criteria = tuple(str(cid) for cid in data["hit_criteria"])
-        width = len(FEATURES) + len(hit_criteria)
+        heading_components = tuple(str(cid) for cid in data.get("heading_components", []))
+        width = len(FEATURES) + len(heading_components) + len(hit_criteria)
         models: dict[str, Model] = {}
         for cid, raw in sorted(data["criteria"].items()):
             model = Model(tuple(map(float, raw["embedding"])), tuple(map(float, raw["features"])), float(raw["bias"]))
             if len(model.embedding) != embedding.DIM or len(model.features) != width:
                 raise ValueError(f"evidence ranker for {cid}: wrong number of weights")
             models[cid] = model
-        return cls(models, hit_criteria)
+        return cls(models, hit_criteria, heading_components)
 
     def knows(self, criterion_id: str) -> bool:
         return criterion_id in self.models
@@ -207,7 +215,7 @@ class EvidencePicker:
             self._embedded = ranker.embedding_scores(self.facts.seg, emb)
             # Sparse: most features are 0/1 flags, and most flags are off.
             self._shared = [
-                [(k, value) for k, value in enumerate(row) if value] for row in shared_rows(self.facts, ranker.hit_criteria)
+                [(k, value) for k, value in enumerate(row) if value] for row in shared_rows(self.facts, ranker.hit_criteria, ranker.heading_components)
             ]
         model = ranker.models[criterion_id]
         weights = model.features
@@ -231,7 +239,10 @@ class EvidencePicker:
         scores = self.scores(criterion_id)
         if scores is None:
             return self.facts.hits.get(criterion_id, [])[:limit]
-        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        # Quote where the rules found the criterion when they found it somewhere: a user checks
+        # the quote against the verdict, so it must show what the cues saw.
+        pool = self.facts.hits.get(criterion_id) or range(len(scores))
+        ranked = sorted(pool, key=lambda i: (-scores[i], i))
         return ranked[:1] + [i for i in ranked[1:limit] if scores[i] > EXTRA_MIN]
 
     def components(

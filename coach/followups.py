@@ -12,8 +12,6 @@ from coach.rubric import Rubric
 
 MAX_FOLLOWUPS = 3
 _QUOTE_WORDS = 14
-#: Red flags worth a question of their own; the absence flags repeat a missing criterion's question.
-_ASKED_FLAGS = ("red_flag.lone_hero", "red_flag.blame")
 
 
 def offline_followups(assessment: Assessment, rubric: Rubric, limit: int = MAX_FOLLOWUPS) -> list[FollowUp]:
@@ -22,13 +20,13 @@ def offline_followups(assessment: Assessment, rubric: Rubric, limit: int = MAX_F
             FollowUp(
                 question=f"Let's start over with a real example: {rubric.question} "
                 "What happened, what did you do, and how did it end?",
-                targets=[c.id for c in rubric.criteria() if c.id.startswith("situation.")],
+                targets=[c.id for c in rubric.components[0].criteria],
                 source="rubric",
             )
         ]
     questions: list[FollowUp] = []
     for flag in rubric.red_flags:
-        if flag.id in _ASKED_FLAGS and assessment.red_flags[flag.id].raised:
+        if flag.ask_when_raised and assessment.red_flags[flag.id].raised:
             questions.append(FollowUp(question=flag.followup, targets=[flag.id], source="rubric"))
     for criterion_id in priority_gaps(assessment, rubric):
         criterion = rubric.criterion(criterion_id)

@@ -1,19 +1,20 @@
 """The generic cue engine: a rubric's regular expressions run over a segmented story.
 
-Each pattern list is compiled once into a single alternation and run once over the whole text;
-matches are then mapped to sentences (and clauses, for ``unless``) by offset. That keeps scoring a
-300-word story well under a millisecond.
+Each pattern list is compiled once into a single alternation (coach.linear: RE2, linear time on any
+text) and run once over the whole text; matches are then mapped to sentences (and clauses, for
+``unless``) by offset. That keeps scoring a 300-word story well under a millisecond.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from coach.linear import LinearPattern, ascii_view, compile_linear, searched
 from coach.regexgate import GateIndex, gated_finditer
-from coach.regexopt import optimise
-from coach.rubric import Cues
+from coach.rubric import Cue, Cues, cue_regexes
 from coach.segment import Segmented
 
 _FLAGS = re.IGNORECASE
@@ -23,42 +24,27 @@ LATE_FROM = 0.4
 FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
 
 
-@lru_cache(maxsize=4096)
-def compile_any(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One fast alternation for a cue list. Case-free patterns are compiled without IGNORECASE and
-    run on the lower-cased story (about twice as fast); patterns that care about case keep it."""
-    if not patterns:
-        return None
-    source = optimise(patterns)
-    return re.compile(source) if _case_free(source) else re.compile(source, _FLAGS)
+def compile_any(patterns: tuple[str, ...]) -> LinearPattern | None:
+    """One linear-time alternation for a cue list (None when the list is empty)."""
+    return compile_linear(patterns)
 
 
-def _case_free(pattern: str) -> bool:
-    """True when no literal upper-case letter or inline flag occurs (escapes like \\S excepted)."""
-    if "(?-i" in pattern or "(?i" in pattern:
-        return False
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            i += 2
-            continue
-        if pattern[i].isupper():
-            return False
-        i += 1
-    return True
+def compile_cues(entries: list[Cue]) -> LinearPattern | None:
+    """A rubric's cue list (words, groups, patterns) compiled for matching."""
+    return compile_linear(tuple(cue_regexes(entries)))
 
 
 _IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
 
 
-def runs_on_lowered(pattern: re.Pattern[str]) -> bool:
-    """Case-free patterns (compiled without IGNORECASE by compile_any) run on the lower-cased story."""
+def runs_on_lowered(pattern: re.Pattern[str] | LinearPattern) -> bool:
+    """Case-free patterns (compiled without IGNORECASE) run on the lower-cased story."""
     return not pattern.flags & _IGNORECASE
 
 
 @dataclass(slots=True)
 class PatternGate:
-    """A rubric's patterns with their gate: each is tried only where it could match (coach.regexgate)."""
+    """Built-in ``re`` patterns (coach.quantities) with their gate: each is tried only where it could match."""
 
     index: GateIndex
     slots: dict[int, int]  # id(pattern) → slot; the index keeps the patterns alive
@@ -80,17 +66,47 @@ class Doc:
     _matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
     _candidates: list[list[int]] | None = None
+    _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
+    _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
         return self.seg.text
 
-    def matches(self, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    def _linear(self, pattern: LinearPattern, resume: Callable[[int], int] | None = None, limit: int = 0
+                ) -> list[tuple[int, int]]:
+        lowered = not pattern.flags
+        view = self._views.get(lowered) or self._view(lowered)
+        if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
+            return searched(pattern.main, view[0], resume, limit)
+        return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
+
+    def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
+        view = self._views.get(lowered)
+        if view is None:
+            view = self._views[lowered] = ascii_view(self._lowered() if lowered else self.seg.text, fold=not lowered)
+        return view
+
+    def scan(self, pattern: LinearPattern, resume: Callable[[int], int]) -> None:
+        """Run ``pattern`` with a caller's ``resume`` (which sees each match's start; nothing is cached)."""
+        self._linear(pattern, resume=resume)
+
+    def first_matches(self, pattern: LinearPattern | None, count: int) -> list[tuple[int, int]]:
+        """The first ``count`` of :meth:`matches` (fewer calls when that is all a caller needs)."""
+        if pattern is None:
+            return []
+        found = self._matches.get(id(pattern))
+        return found[:count] if found is not None else self._linear(pattern, limit=count)
+
+    def matches(self, pattern: LinearPattern | re.Pattern[str] | None) -> list[tuple[int, int]]:
         if pattern is None:
             return []
         key = id(pattern)
         found = self._matches.get(key)
+        if found is None and isinstance(pattern, LinearPattern):
+            found = self._matches[key] = self._linear(pattern)
         if found is None:
+            assert isinstance(pattern, re.Pattern)
             text = self._text_for(pattern)
             candidates = self.candidates(pattern)
             if candidates is not None:
@@ -124,17 +140,35 @@ class Doc:
             self._lower = lowered
         return self._lower
 
-    def sentences_matching(self, pattern: re.Pattern[str] | None) -> frozenset[int]:
+    def sentence_matches(self, pattern: LinearPattern | None) -> list[tuple[int, int]]:
+        """The first match of ``pattern`` in each sentence where it matches (each match found costs a
+        call into RE2; callers that only ask which sentences match need no more)."""
+        if pattern is None:
+            return []
+        key = id(pattern)
+        spans = self._matches.get(key)
+        if spans is None:
+            spans = self._firsts.get(key)
+        if spans is None:
+            spans = self._firsts[key] = self._linear(pattern, resume=self._next_sentence)
+        return spans
+
+    def sentences_matching(self, pattern: LinearPattern | None) -> frozenset[int]:
         if pattern is None:
             return frozenset()
         key = id(pattern)
         found = self._sentences.get(key)
         if found is None:
-            found = frozenset(self.seg.sentence_index(start) for start, _ in self.matches(pattern))
+            found = frozenset(self.seg.sentence_index(start) for start, _ in self.sentence_matches(pattern))
             self._sentences[key] = found
         return found
 
-    def in_same_clause(self, offset: int, pattern: re.Pattern[str] | None) -> bool:
+    def _next_sentence(self, offset: int) -> int:
+        sentences = self.seg.sentences
+        index = self.seg.sentence_index(offset) + 1
+        return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
+
+    def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
         if pattern is None:
             return False
         found = self.matches(pattern)
@@ -146,11 +180,11 @@ class Doc:
 
 @dataclass(frozen=True, slots=True)
 class CompiledCues:
-    any: re.Pattern[str] | None
-    late: re.Pattern[str] | None
-    also: tuple[re.Pattern[str] | None, ...]
-    unless: re.Pattern[str] | None
-    steps: re.Pattern[str] | None
+    any: LinearPattern | None
+    late: LinearPattern | None
+    also: tuple[LinearPattern | None, ...]
+    unless: LinearPattern | None
+    steps: LinearPattern | None
     first_person: bool
     window: int
     min_sentences: int
@@ -159,37 +193,61 @@ class CompiledCues:
     @classmethod
     def of(cls, cues: Cues) -> CompiledCues:
         return cls(
-            any=compile_any(tuple(cues.any)),
-            late=compile_any(tuple(cues.late)),
-            also=tuple(compile_any(tuple(group)) for group in cues.also),
-            unless=compile_any(tuple(cues.unless)),
-            steps=compile_any(tuple(cues.steps)),
+            any=compile_cues(cues.any),
+            late=compile_cues(cues.late),
+            also=tuple(compile_cues(group) for group in cues.also),
+            unless=compile_cues(cues.unless),
+            steps=compile_cues(cues.steps),
             first_person=cues.first_person,
             window=cues.window,
             min_sentences=cues.min_sentences,
             min_matches=cues.min_matches,
         )
 
-    def patterns(self) -> list[re.Pattern[str]]:
+    def patterns(self) -> list[LinearPattern]:
         """Every compiled pattern of these cues."""
         return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
 
-    def matches(self, doc: Doc, apply_unless: bool = True) -> list[tuple[int, int]]:
+    def matches(self, doc: Doc, apply_unless: bool = True, per_sentence: bool = False) -> list[tuple[int, int]]:
         """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
 
         ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
         negative cues apply to another part of the sentence (e.g. around a number).
+        ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
+        sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
         """
         if self.any is None and self.late is None:
             return []
         late_from = int(len(doc.text) * LATE_FROM)
-        candidates = doc.matches(self.any) + [m for m in doc.matches(self.late) if m[0] >= late_from]
-        candidates.sort()
+        unless = self.unless if apply_unless else None
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
-        unless = self.unless if apply_unless else None
         sentence_index = doc.seg.sentence_index
         found: list[tuple[int, int]] = []
+        if per_sentence and self.late is None and self.any is not None:
+            # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
+            # one; when a match fails a sentence-wide condition, too; when its clause holds an
+            # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
+            sentences = doc.seg.sentences
+            past_end = len(doc.text) + 1
+
+            def resume(start: int) -> int:
+                index = sentence_index(start)
+                following = sentences[index + 1].start if index + 1 < len(sentences) else past_end
+                if (first_person is not None and index not in first_person) or (
+                    also_sets and any(not _near(index, group, self.window) for group in also_sets)
+                ):
+                    return following
+                if unless is not None and doc.in_same_clause(start, unless):
+                    return doc.seg.clause_span(start)[1]
+                found.append((index, start))
+                return following
+
+            doc.scan(self.any, resume)
+            return found
+        early = doc.sentence_matches(self.any) if per_sentence and unless is None else doc.matches(self.any)
+        candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        candidates.sort()
         for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
             index = sentence_index(start)
             if first_person is not None and index not in first_person:
@@ -203,10 +261,12 @@ class CompiledCues:
 
     def sentences(self, doc: Doc) -> list[int]:
         """Indices of the sentences that satisfy these cues, in story order."""
-        return list(dict.fromkeys(index for index, _ in self.matches(doc)))
+        return list(dict.fromkeys(index for index, _ in self.matches(doc, per_sentence=True)))
 
     def met(self, doc: Doc) -> tuple[bool, list[int]]:
-        found = self.matches(doc)
+        found = self.matches(doc, per_sentence=True)
+        if len(found) < self.min_matches:  # one match per sentence is not enough: count them all
+            found = self.matches(doc)
         hits = list(dict.fromkeys(index for index, _ in found))
         return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
 

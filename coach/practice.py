@@ -299,8 +299,8 @@ def render_attempt(
     return PracticeView(
         status=status,
         score=view.score_card(assessment, attempt.number, previous),
-        chart=view.component_chart(assessment),
-        highlights=view.highlighted_story(session.combined_story(), assessment),
+        chart=view.component_chart(assessment, rubric),
+        highlights=view.highlighted_story(session.combined_story(), assessment, rubric),
         checklist=view.checklist(assessment, rubric),
         flags=view.red_flags(assessment, rubric),
         delivery=delivery,

@@ -1,10 +1,11 @@
-"""Make the rubric's big word alternations fast without changing what they find.
+"""Group a cue list's alternatives into one alternation, and split it back into alternatives.
 
-Python's ``re`` tries every alternative of ``\\b(?:check|compare|…)`` at every word boundary, so a
-cue list of 150 words costs 150 attempts per word. Grouping alternatives by their first letters
-(a small trie: ``\\b(?:c(?:heck|ompare)|…)``) lets one failed letter rule out a whole group: ~6x
-faster on our cue lists. Only the match *positions* matter to the scorer, and a position matches
-the optimised pattern exactly when it matches one of the original alternatives.
+coach.linear compiles each cue list for RE2 from :func:`optimise`: alternatives grouped by their
+first letters (a small trie, ``\\b(?:c(?:heck|ompare)|…)``). RE2 needs no trie to be fast, but the
+trie fixes which alternative wins where two match at the same place, the choice the scorer's
+snapshot was made with (only match *positions* matter to the scorer, and a position matches the
+optimised pattern exactly when it matches one of the original alternatives). :func:`_flatten`
+distributes leading groups so each alternative can be read on its own (look-arounds, migration).
 """
 
 from __future__ import annotations

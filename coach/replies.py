@@ -1,6 +1,6 @@
 """The model's reply → a validated :class:`InterviewerReply`, or a :class:`BadReply` saying what was wrong.
 
-Contract (DESIGN.md): ``{"followups": [{"question": "…", "targets": ["result.metrics"]}], "feedback": "…"}``.
+Contract (DESIGN.md): ``{"followups": [{"question": "…", "targets": ["<criterion id>"]}], "feedback": "…"}``.
 Tolerated: code fences, prose around the JSON object, a target given as a single string, unknown
 extra keys. Targets that are not ids of the rubric are dropped (never invented); at most three
 follow-ups are kept. Anything else is a failed reply, and the problem is said in words the model

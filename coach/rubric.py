@@ -6,7 +6,6 @@ A malformed file fails with a :class:`RubricError` naming the file, the field an
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,38 +13,68 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from coach.drill_params import DrillParams
+from coach.cuelang import CueError, to_regexes
 from coach.errors import RubricError
+from coach.linear import problem
 from coach.resources import data_dir
 from coach.yamldata import parse_model, read_text
 
 DEFAULT_RUBRIC = "star-l"
 
-#: Detectors implemented in coach.detectors; "cues" is the generic one any rubric can use.
-Detector = Literal["cues", "timeline", "metrics", "duration", "no_metrics", "no_learning",
-                   "with_shape", "shape_count", "length", "order", "items", "either"]  # the last five: coach.drill_detectors
+#: Detectors implemented in coach.detectors (its registry); "cues" is the generic one. The two
+#: absence detectors raise a red flag when none of its ``absent_when_met`` criteria is met and its
+#: cues find nothing (``absent_measured``: no cue sentence that holds a measure). The last six are
+#: the drills' form checks (coach.drill_detectors), configured by the item's ``params``.
+Detector = Literal["cues", "timeline", "metrics", "duration", "absent", "absent_measured",
+                   "with_shape", "shape_count", "length", "order", "items", "either"]
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WordGroup(_Strict):
+    """Cues with word exceptions: ``store(s)``, but not right after "feature" or before "table(s)"."""
+
+    words: list[str] = Field(min_length=1)
+    not_after: list[str] = Field(default_factory=list)
+    not_before: list[str] = Field(default_factory=list)
+
+
+class Pattern(_Strict):
+    """A regular expression, where the structure needs one (numbers, "I" as a word, gaps of any words)."""
+
+    pattern: str
+    why: str = Field(min_length=1)
+
+
+#: One line of a cue list: words in the cue language (coach.cuelang), a word group, or a pattern.
+Cue = str | WordGroup | Pattern
+
+
+def cue_regexes(entries: list[Cue]) -> list[str]:
+    """The regular expressions a cue list stands for, in order."""
+    return to_regexes([e.model_dump(exclude_defaults=True) if isinstance(e, BaseModel) else e for e in entries])
+
+
 class Cues(_Strict):
-    """Regular expressions (case-insensitive) matched sentence by sentence.
+    """Words and phrases (coach.cuelang) matched case-insensitively, sentence by sentence.
 
     A match of ``any`` counts when its sentence (or one within ``window`` sentences of it) also
     matches one of each list in ``also``, its clause matches none of ``unless``, and (with
     ``first_person``) its sentence speaks as "I". The criterion is met when at least
-    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` patterns count like
+    ``min_sentences`` sentences and ``min_matches`` matches count. ``late`` cues count like
     ``any`` but only past the first ``LATE_FROM`` share of the story, where outcomes are told (so
     "dropped by 40%" is an outcome there and an impact in the opening). ``steps`` is extra
     vocabulary for the timeline detector (the action verbs whose order makes an account).
     """
 
-    any: list[str] = Field(default_factory=list)
-    late: list[str] = Field(default_factory=list)
-    also: list[list[str]] = Field(default_factory=list)
-    unless: list[str] = Field(default_factory=list)
-    steps: list[str] = Field(default_factory=list)
+    any: list[Cue] = Field(default_factory=list)
+    late: list[Cue] = Field(default_factory=list)
+    also: list[list[Cue]] = Field(default_factory=list)
+    unless: list[Cue] = Field(default_factory=list)
+    steps: list[Cue] = Field(default_factory=list)
     first_person: bool = False
     window: int = Field(default=0, ge=0)
     min_sentences: int = Field(default=1, ge=1)
@@ -53,32 +82,70 @@ class Cues(_Strict):
 
     @field_validator("any", "late", "unless", "steps")
     @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            _check_regex(pattern)
-        return patterns
+    def _compiles(cls, entries: list[Cue]) -> list[Cue]:
+        _check_cues(entries)
+        return entries
 
     @field_validator("also")
     @classmethod
-    def _compiles_nested(cls, groups: list[list[str]]) -> list[list[str]]:
+    def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
         for group in groups:
-            for pattern in group:
-                _check_regex(pattern)
+            _check_cues(group)
         return groups
 
 
-def _check_regex(pattern: str) -> None:
+def _check_cues(entries: list[Cue]) -> None:
+    """Each cue must read in the cue language, and each pattern be safe for the linear-time matcher
+    (coach.linear). Words compile to safe expressions by construction: only patterns need the check."""
     try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        regexes = cue_regexes(entries)
+    except CueError as exc:
+        raise ValueError(str(exc)) from exc
+    if len(regexes) == len(entries) and all(isinstance(e, str) for e in entries):
+        return
+    for entry in entries:
+        if isinstance(entry, str):
+            continue
+        for regex in cue_regexes([entry]):
+            why = problem(regex)
+            if why is not None:
+                raise ValueError(why)
 
 
 class Examples(_Strict):
-    """Sentences the test suite scores: each ``met`` one alone meets the criterion, no ``missing`` one does."""
+    """Sentences the test suite scores: each ``met`` one alone meets the criterion, no ``missing`` one does.
+
+    A ``met`` example may mark in square brackets the words a reader would quote as the evidence
+    ("Paged at 2 a.m., [we declared a SEV-1]."): the scorer's evidence must cover them.
+    """
 
     met: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
+
+    @field_validator("met")
+    @classmethod
+    def _one_mark(cls, examples: list[str]) -> list[str]:
+        for example in examples:
+            opened, closed = example.count("["), example.count("]")
+            if (opened, closed) not in ((0, 0), (1, 1)) or example.find("[") > example.find("]"):
+                raise ValueError(f"{example!r}: mark one span, as [these words]")
+        return examples
+
+    def met_texts(self) -> list[str]:
+        """The ``met`` sentences without their marks."""
+        return [text for text, _ in self.marked()]
+
+    def marked(self) -> list[tuple[str, tuple[int, int] | None]]:
+        """Each ``met`` sentence without its marks, and the (start, end) of the marked words, if any."""
+        out: list[tuple[str, tuple[int, int] | None]] = []
+        for example in self.met:
+            start = example.find("[")
+            if start < 0:
+                out.append((example, None))
+                continue
+            end = example.index("]") - 1
+            out.append((example.replace("[", "", 1).replace("]", "", 1), (start, end)))
+        return out
 
 
 class Criterion(_Strict):
@@ -102,6 +169,10 @@ class Component(_Strict):
     id: str
     name: str
     weight: float = Field(gt=0)
+    #: The colour of its bar and highlighted sentences in the web app (#rrggbb).
+    colour: str | None = Field(default=None, pattern=_COLOUR)
+    #: Headings that mark the sentences after them as this component ("Lessons learned:").
+    heading_words: list[str] = Field(default_factory=list)
     criteria: list[Criterion] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -121,6 +192,11 @@ class RedFlag(_Strict):
     params: DrillParams = Field(default_factory=DrillParams)
     penalty: float = Field(default=5.0, ge=0, le=100)
     followup: str
+    #: When raised, the offline interviewer asks its ``followup`` (absence flags need not: the
+    #: missing criteria's own questions ask for the same thing).
+    ask_when_raised: bool = False
+    #: For the absence detectors: the criteria whose being met means the thing is there.
+    absent_when_met: list[str] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)
 
 
@@ -145,7 +221,7 @@ class Rubric(_Strict):
     version: int = 1
     question: str
     #: Words that mark a story as being about this rubric's topic (for the off-topic notice).
-    topic_cues: list[str] = Field(default_factory=list)
+    topic_cues: list[Cue] = Field(default_factory=list)
     topic_notice: str = ""
     #: A narrative answer is expected: an answer that does not read as a story is capped. Drill
     #: messages (a four-line status update) are not stories and set this to false.
@@ -157,10 +233,9 @@ class Rubric(_Strict):
 
     @field_validator("topic_cues")
     @classmethod
-    def _topic_compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            _check_regex(pattern)
-        return patterns
+    def _topic_compiles(cls, entries: list[Cue]) -> list[Cue]:
+        _check_cues(entries)
+        return entries
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:
@@ -174,7 +249,19 @@ class Rubric(_Strict):
             if unknown_ids:
                 raise ValueError(f"{criterion.id}: params.sequence names unknown criterion {unknown_ids[0]!r}")
             for pattern in [*criterion.params.each_needs, *criterion.params.section, *criterion.params.section_end]:
-                _check_regex(pattern)
+                why = problem(pattern)
+                if why is not None:
+                    raise ValueError(f"{criterion.id}: params: {why}")
+        for flag in self.red_flags:
+            unknown = [cid for cid in flag.absent_when_met if cid not in criterion_ids]
+            if unknown:
+                raise ValueError(f"{flag.id}: absent_when_met names unknown criterion {unknown[0]!r}")
+        headings: dict[str, str] = {}
+        for component in self.components:
+            for word in component.heading_words:
+                other = headings.setdefault(word.lower(), component.id)
+                if other != component.id:
+                    raise ValueError(f"heading word {word!r} is used by {other!r} and {component.id!r}")
         for index, cap in enumerate(self.caps):
             unknown = [cid for cid in cap.missing if cid not in criterion_ids]
             if unknown:
@@ -204,6 +291,15 @@ class Rubric(_Strict):
 
     def ids(self) -> set[str]:
         return {c.id for c in self.criteria()} | {f.id for f in self.red_flags}
+
+
+def rubric_schema() -> str:
+    """The JSON Schema of rubric files, from the models that validate them."""
+    import json
+
+    schema = Rubric.model_json_schema()
+    schema["title"] = "Rubric (coach rubric file)"
+    return json.dumps(schema, indent=2, ensure_ascii=False)
 
 
 def rubrics_dir() -> Path:

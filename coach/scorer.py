@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach import quantities
-from coach.detectors import Facts, detect, new_facts
+from coach.detectors import Facts, ItemSettings, detect, new_facts
 from coach.evidence import EvidencePicker, StoryFacts, ranker_for
-from coach.matching import FIRST_PERSON, CompiledCues, Doc, PatternGate, compile_any
+from coach.headings import Headings
+from coach.linear import LinearPattern
+from coach.matching import CompiledCues, Doc, PatternGate, compile_cues
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
 from coach.segment import Segmented, ascii_alternation, segment
@@ -37,28 +39,16 @@ _FUNCTION_WORDS = re.compile(r"\b(?:" + "|".join(_FUNCTION_WORD_LIST) + r")\b", 
 # For lower-cased ASCII text: the same matches, faster (see coach.segment.ascii_alternation).
 _FUNCTION_WORDS_ASCII = ascii_alternation(_FUNCTION_WORD_LIST)
 _PAST_ASCII = re.compile(_PAST.pattern)
-_HEADING = re.compile(
-    r"^\s*(?:\*\*|#+\s*)?(situation|context|background|task|role|actions?|what i did|results?|outcome|"
-    r"learnings?|lessons?(?: learned)?|takeaways?)\s*(?:\*\*)?\s*[:\-–—]",
-    re.IGNORECASE,
-)
-_HEADING_COMPONENT = {
-    "situation": "situation", "context": "situation", "background": "situation",
-    "task": "task", "role": "task",
-    "action": "action", "actions": "action", "what i did": "action",
-    "result": "result", "results": "result", "outcome": "result",
-    "learning": "learning", "learnings": "learning", "lesson": "learning", "lessons": "learning",
-    "lessons learned": "learning", "lesson learned": "learning", "takeaway": "learning", "takeaways": "learning",
-}
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     criteria: tuple[tuple[Criterion, str, CompiledCues], ...]  # (criterion, component id, cues)
     flags: tuple[tuple[RedFlag, CompiledCues], ...]
-    topic: re.Pattern[str] | None
+    topic: LinearPattern | None
     gate: PatternGate
     highlight_weights: dict[str, float]  # criterion id → weight of its evidence when attributing sentences
+    headings: Headings
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -74,16 +64,14 @@ def _compiled(rubric: Rubric) -> _Compiled:
         for criterion in component.criteria
     )
     flags = tuple((flag, CompiledCues.of(flag.cues)) for flag in rubric.red_flags)
-    topic = compile_any(tuple(rubric.topic_cues))
-    patterns = [p for _, _, cues in criteria for p in cues.patterns()] + [p for _, cues in flags for p in cues.patterns()]
-    patterns += [p for p in (topic, compile_any((FIRST_PERSON,))) if p is not None]
-    patterns += quantities.GATED_PATTERNS
+    topic = compile_cues(rubric.topic_cues)
     compiled = _Compiled(
         criteria=criteria,
         flags=flags,
         topic=topic,
-        gate=PatternGate.of(patterns),
+        gate=PatternGate.of(list(quantities.GATED_PATTERNS)),
         highlight_weights={c.id: c.highlight_weight for c in rubric.criteria()},
+        headings=Headings.of(rubric),
     )
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
@@ -93,10 +81,10 @@ def detections(text: str, rubric: Rubric) -> tuple[dict[str, bool], StoryFacts]:
     """The rules' verdict per criterion and what the evidence ranker reads (for training it)."""
     compiled = _compiled(rubric)
     facts = _detect_criteria(compiled, new_facts(Doc(segment(text), compiled.gate)))
-    return {cid: met for cid, (met, _) in facts.results.items()}, _story_facts(facts)
+    return {cid: met for cid, (met, _) in facts.results.items()}, _story_facts(facts, compiled.headings)
 
 
-def _story_facts(facts: Facts) -> StoryFacts:
+def _story_facts(facts: Facts, headings: Headings) -> StoryFacts:
     seg = facts.doc.seg
     kinds: dict[str, set[int]] = {}
     for quantity in facts.quantities:
@@ -105,13 +93,13 @@ def _story_facts(facts: Facts) -> StoryFacts:
         seg=seg,
         hits={cid: hits for cid, (_, hits) in facts.results.items()},
         quantity_sentences={kind: frozenset(found) for kind, found in kinds.items()},
-        headings=_headings(seg),
+        headings=_headings(seg, headings),
     )
 
 
 def _detect_criteria(compiled: _Compiled, facts: Facts) -> Facts:
     for criterion, _, cues in compiled.criteria:
-        facts.results[criterion.id] = detect(criterion.detector, cues, facts, criterion.params)
+        facts.results[criterion.id] = detect(criterion.detector, cues, facts, ItemSettings(params=criterion.params))
     return facts
 
 
@@ -120,7 +108,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
     doc = Doc(segment(text), compiled.gate)
     facts = _detect_criteria(compiled, new_facts(doc))
     word_count = doc.seg.word_count  # == len(words(text))
-    picker = EvidencePicker(_story_facts(facts), ranker_for(rubric.id))
+    picker = EvidencePicker(_story_facts(facts, compiled.headings), ranker_for(rubric.id))
 
     # Results are gathered as plain data with the models' field names and validated once, by the
     # Assessment: one call into pydantic's Rust core instead of ~50 model constructions from Python
@@ -132,16 +120,18 @@ def score(text: str, rubric: Rubric) -> Assessment:
         evidence_hits[criterion.id] = picker.order(criterion.id, MAX_EVIDENCE) if met else []
         criteria[criterion.id] = {
             "met": met,
-            "evidence": _evidence(doc.seg, evidence_hits[criterion.id]),
+            "evidence": _evidence(doc.seg, evidence_hits[criterion.id], compiled.headings),
             "component": component_id,
             "name": criterion.name,
         }
 
     red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
-        raised, hits = detect(flag.detector, cues, facts, flag.params)
+        raised, hits = detect(flag.detector, cues, facts, ItemSettings(tuple(flag.absent_when_met), flag.params))
         red_flags[flag.id] = {
-            "raised": raised, "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else []), "name": flag.name
+            "raised": raised,
+            "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else [], compiled.headings),
+            "name": flag.name,
         }
 
     met_ids = {cid for cid, result in criteria.items() if result["met"]}
@@ -184,20 +174,20 @@ def score(text: str, rubric: Rubric) -> Assessment:
             "word_count": word_count,
             "segments": _attribute(doc.seg, picker.components(
                 evidence_hits, {cid: c["component"] for cid, c in criteria.items()}, compiled.highlight_weights
-            )),
+            ), compiled.headings),
         }
     )
 
 
-def _evidence(seg: Segmented, hits: list[int]) -> list[dict[str, Any]]:
+def _evidence(seg: Segmented, hits: list[int], headings: Headings) -> list[dict[str, Any]]:
     """The quoted sentences, as Span data, without a leading STAR heading ("Result: …" quotes "…")."""
     spans = []
     for index in hits:
         sentence = seg.sentences[index]
         start = sentence.start
-        heading = _HEADING.match(seg.text[start : sentence.end])
-        if heading and heading.end() < sentence.end - start:
-            start += heading.end()
+        heading_end = headings.end(seg.text[start : sentence.end])
+        if heading_end is not None and heading_end < sentence.end - start:
+            start += heading_end
             while start < sentence.end and seg.text[start].isspace():
                 start += 1
         spans.append({"text": seg.text[start : sentence.end], "start": start, "end": sentence.end})
@@ -245,30 +235,31 @@ def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
     return False
 
 
-def _on_topic(doc: Doc, topic: re.Pattern[str] | None) -> bool:
+def _on_topic(doc: Doc, topic: LinearPattern | None) -> bool:
     """Two mentions of the topic's vocabulary anywhere (short answers may pack them in one sentence)."""
     if topic is None:
         return True
-    return len(doc.matches(topic)) >= 2
+    return len(doc.first_matches(topic, 2)) >= 2
 
 
-def _headings(seg: Segmented) -> list[str | None]:
-    """Per sentence, the component of the STAR heading ("Result:", "**Actions**") it sits under."""
+def _headings(seg: Segmented, headings: Headings) -> list[str | None]:
+    """Per sentence, the component of the heading ("Result:", "**Actions**") it sits under (the
+    rubric's heading words, coach.headings)."""
     out: list[str | None] = []
     heading: str | None = None
     for sentence in seg.sentences:
-        m = _HEADING.match(seg.text[sentence.start : sentence.end])  # a slice: ``^`` must see its start
-        if m:
-            heading = _HEADING_COMPONENT.get(m.group(1).lower())
+        found = headings.component(seg.text[sentence.start : sentence.end])  # a slice: ``^`` must see its start
+        if found is not None:
+            heading = found or None
         out.append(heading)
     return out
 
 
-def _attribute(seg: Segmented, components: list[str | None]) -> list[dict[str, Any]]:
+def _attribute(seg: Segmented, components: list[str | None], headings: Headings) -> list[dict[str, Any]]:
     """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
     of the evidence it carries (coach.evidence)."""
     out: list[dict[str, Any]] = []
-    for sentence, heading, component in zip(seg.sentences, _headings(seg), components):
+    for sentence, heading, component in zip(seg.sentences, _headings(seg, headings), components):
         text = seg.text[sentence.start : sentence.end]
         out.append({"start": sentence.start, "end": sentence.end, "text": text, "component": heading or component})
     return out

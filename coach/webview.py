@@ -12,7 +12,8 @@ import html
 from collections.abc import Iterable
 
 from coach.models import Assessment, Span
-from coach.rubric import Rubric
+from coach.errors import RubricError
+from coach.rubric import Rubric, load_rubric
 
 #: Two minutes: the length interviewers expect for a behavioral answer.
 TARGET_SECONDS = 120
@@ -20,13 +21,6 @@ TARGET_SECONDS = 120
 COMFORTABLE_WPM = (110, 170)
 _MAX_QUOTE = 220
 
-COMPONENT_COLOURS = {
-    "situation": "#2563eb",
-    "task": "#7c3aed",
-    "action": "#059669",
-    "result": "#d97706",
-    "learning": "#db2777",
-}
 _FALLBACK_COLOUR = "#64748b"
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 
@@ -44,8 +38,18 @@ def md_escape(text: str) -> str:
     return out
 
 
-def colour(component_id: str | None) -> str:
-    return COMPONENT_COLOURS.get(component_id or "", _FALLBACK_COLOUR)
+def colours(assessment: Assessment, rubric: Rubric | None = None) -> dict[str, str]:
+    """Component id → its colour from the rubric (``colour:``), grey where the rubric gives none."""
+    if rubric is None:
+        try:
+            rubric = load_rubric(assessment.rubric)
+        except RubricError:
+            return {}
+    return {c.id: c.colour for c in rubric.components if c.colour}
+
+
+def colour(component_id: str | None, palette: dict[str, str] | None = None) -> str:
+    return (palette or {}).get(component_id or "", _FALLBACK_COLOUR)
 
 
 def mode_label(assessment: Assessment) -> str:
@@ -79,25 +83,27 @@ def score_card(assessment: Assessment, attempt: int | None = None, previous: int
     )
 
 
-def component_chart(assessment: Assessment) -> str:
+def component_chart(assessment: Assessment, rubric: Rubric | None = None) -> str:
     """One horizontal bar per component, width = score, plain CSS."""
+    palette = colours(assessment, rubric)
     rows = []
     for cid, result in assessment.components.items():
         rows.append(
             f'<div class="coach-bar-row" data-component="{esc(cid)}">'
             f'<span class="coach-bar-label">{esc(result.name)}</span>'
             f'<span class="coach-bar-track"><span class="coach-bar" '
-            f'style="width:{int(result.score)}%;background:{colour(cid)}"></span></span>'
+            f'style="width:{int(result.score)}%;background:{colour(cid, palette)}"></span></span>'
             f'<span class="coach-bar-value">{int(result.score)} · {result.met}/{result.total}</span>'
             "</div>"
         )
     return f'<div class="coach-chart">{"".join(rows)}</div>'
 
 
-def highlighted_story(story: str, assessment: Assessment) -> str:
+def highlighted_story(story: str, assessment: Assessment, rubric: Rubric | None = None) -> str:
     """The story with each sentence coloured by the STAR-L component it was attributed to."""
+    palette = colours(assessment, rubric)
     legend = "".join(
-        f'<span class="coach-legend-item" style="border-color:{colour(cid)}">{esc(c.name)}</span>'
+        f'<span class="coach-legend-item" style="border-color:{colour(cid, palette)}">{esc(c.name)}</span>'
         for cid, c in assessment.components.items()
     )
     parts: list[str] = []
@@ -113,7 +119,8 @@ def highlighted_story(story: str, assessment: Assessment) -> str:
             name = assessment.components[segment.component].name if segment.component in assessment.components else segment.component
             parts.append(
                 f'<mark class="coach-seg" data-component="{esc(segment.component)}" title="{esc(name)}" '
-                f'style="background:{colour(segment.component)}22;border-bottom:3px solid {colour(segment.component)}">'
+                f'style="background:{colour(segment.component, palette)}22;'
+                f'border-bottom:3px solid {colour(segment.component, palette)}">'
                 f"{text}</mark>"
             )
         else:
@@ -125,6 +132,7 @@ def highlighted_story(story: str, assessment: Assessment) -> str:
 
 
 def checklist(assessment: Assessment, rubric: Rubric) -> str:
+    palette = colours(assessment, rubric)
     blocks = []
     for component in rubric.components:
         result = assessment.components.get(component.id)
@@ -142,7 +150,7 @@ def checklist(assessment: Assessment, rubric: Rubric) -> str:
             )
         score = f" — {result.score}/100" if result else ""
         blocks.append(
-            f'<div class="coach-component"><h4 style="color:{colour(component.id)}">{esc(component.name)}{score}</h4>'
+            f'<div class="coach-component"><h4 style="color:{colour(component.id, palette)}">{esc(component.name)}{score}</h4>'
             f'<ul>{"".join(items)}</ul></div>'
         )
     return f'<div class="coach-checklist">{"".join(blocks)}</div>'

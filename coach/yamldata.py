@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from coach.errors import RubricError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(path: Path) -> str:
@@ -29,7 +30,7 @@ def read_text(path: Path) -> str:
 def parse_model(raw: str, source: str, model: type[ModelT], expected: str) -> ModelT:
     """Parse YAML text into ``model``; ``expected`` describes the top-level mapping for the error."""
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when installed: 10x faster)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

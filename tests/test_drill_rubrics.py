@@ -11,9 +11,8 @@ import pytest
 import yaml
 
 from coach.cli import main
-from coach.drill_params import DrillParams
 from coach.errors import RubricError
-from coach.rubric import Rubric, load_rubric, parse_rubric_text
+from coach.rubric import Cues, Pattern, Rubric, load_rubric, parse_rubric_text
 from coach.scorer import score
 
 pytestmark = pytest.mark.usefixtures("no_model_env")
@@ -83,24 +82,20 @@ def test_drill_example(drill: str, item_id: str, expected: str, text: str) -> No
         assert text[span.start : span.end] == span.text
 
 
-# Plain phrase alternations only (a phrase may end in an optional suffix: "errors?", "fail(?:s|ed)?"):
-# another branch converts these files to one-phrase-per-line lists.
-_PHRASE = r"[^()\[\]\\*+?{}|^$]+(?:s\?|\(\?:[a-z]+(?:\|[a-z]+)*\)\?)?"
-_PLAIN_CUE = re.compile(rf"\\b\(\?:{_PHRASE}(?:\|{_PHRASE})*\)\\b")
-
-
 @pytest.mark.parametrize("drill", sorted(DRILL_IDS))
-def test_drill_cues_are_plain_phrase_lists(drill: str) -> None:
+def test_drill_cues_are_word_lists(drill: str) -> None:
+    """Drill cues read as words, one per line (coach.cuelang); a raw pattern only with its reason."""
     rubric = _rubric(drill)
-    def extra(params: DrillParams) -> list[str]:
-        alternatives = [p for alt in params.alternatives for p in [*alt.any, *alt.unless, *(q for g in alt.also for q in g)]]
-        return params.each_needs + params.section + params.section_end + alternatives
-
-    cues = [(c.id, c.cues, extra(c.params)) for c in rubric.criteria()]
-    cues += [(f.id, f.cues, extra(f.params)) for f in rubric.red_flags]
-    for item_id, cue, extra in cues:
-        for pattern in [*cue.any, *cue.late, *cue.unless, *cue.steps, *(p for g in cue.also for p in g), *extra]:
-            assert _PLAIN_CUE.fullmatch(pattern), f"{item_id}: not a plain phrase alternation: {pattern[:60]!r}"
+    lists = [(c.id, c.cues) for c in rubric.criteria()] + [(f.id, f.cues) for f in rubric.red_flags]
+    alternatives = [(item.id, alt) for item in [*rubric.criteria(), *rubric.red_flags] for alt in item.params.alternatives]
+    for item_id, cues in [*lists, *alternatives]:
+        entries = [*cues.any, *cues.unless, *(e for group in cues.also for e in group)]
+        entries += [*cues.late, *cues.steps] if isinstance(cues, Cues) else []
+        patterns = [e for e in entries if isinstance(e, Pattern) or (isinstance(e, dict) and "pattern" in e)]
+        words = [e for e in entries if isinstance(e, str)]
+        assert all("\\" not in w for w in words), f"{item_id}: a regular expression among the words"
+        assert len(patterns) <= 1, f"{item_id}: {len(patterns)} raw patterns; write words"
+        assert all((p.why if isinstance(p, Pattern) else p.get("why")) for p in patterns), f"{item_id}: a pattern needs its why"
 
 
 # --- the guide's own examples ----------------------------------------------------------------------

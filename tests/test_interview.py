@@ -17,11 +17,11 @@ def rubric() -> Rubric:
 
 def example(rubric: Rubric, criterion_id: str) -> str:
     """The rubric's own example sentence that meets ``criterion_id``."""
-    return rubric.criterion(criterion_id).examples.met[0]
+    return rubric.criterion(criterion_id).examples.met_texts()[0]
 
 
 def complete_story(rubric: Rubric, leave_out: tuple[str, ...] = ()) -> str:
-    return " ".join(c.examples.met[0] for c in rubric.criteria() if c.id not in leave_out)
+    return " ".join(c.examples.met_texts()[0] for c in rubric.criteria() if c.id not in leave_out)
 
 
 WEAK = (

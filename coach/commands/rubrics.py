@@ -1,4 +1,4 @@
-"""`coach rubrics list / show ID / validate PATH`: the rubric library."""
+"""`coach rubrics list / show ID / validate PATH / schema`: the rubric library."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ HELP = "list, show or validate rubrics"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="rubrics_command", metavar="{list,show,validate}", required=True)
+    sub = parser.add_subparsers(dest="rubrics_command", metavar="{list,show,validate,schema}", required=True)
     sub.add_parser("list", help="the shipped rubrics")
     show = sub.add_parser("show", help="print a rubric (id or path)")
     show.add_argument("rubric")
     validate = sub.add_parser("validate", help="check a rubric file and say what is wrong")
     validate.add_argument("path")
+    sub.add_parser("schema", help="print the JSON Schema of rubric files (for editors that validate YAML)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
     if args.rubrics_command == "show":
         rubric = load_rubric(args.rubric)
         sys.stdout.write(yaml.safe_dump(rubric.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100))
+        return 0
+    if args.rubrics_command == "schema":
+        from coach.rubric import rubric_schema
+
+        print(rubric_schema())
         return 0
     from pathlib import Path
 

@@ -1,0 +1,49 @@
+"""Which rubric cues no example exercises: each cue line should be shown working by one of its
+criterion's (or red flag's) own example sentences, met or missing.
+
+    python -m tests.cue_coverage [RUBRIC ...] > tests/data/unexercised_cues.txt   # rewrite the allowed list
+
+The allowed list (tests/data/unexercised_cues.txt) names the cues that may stay unexercised, with
+the reason in its header; tests/test_cue_coverage.py fails on any other, and on a listed cue that is
+exercised now or gone (so the list only shrinks as examples are added).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from coach.rubric import Criterion, Cue, RedFlag, Rubric, available_rubrics, cue_regexes, load_rubric
+
+HEADER = """\
+# Rubric cues that no example of their own criterion or red flag exercises yet, allowed because they
+# were migrated as they were from the regex rubric (issue 9): each still needs an example sentence.
+# When you add one, remove the line (python -m tests.cue_coverage > tests/data/unexercised_cues.txt).
+# A new cue must come with an example: it may not be added here.
+# item<TAB>list<TAB>cue
+"""
+
+
+def _label(entry: Cue) -> str:
+    return entry if isinstance(entry, str) else str(entry.model_dump(exclude_defaults=True))
+
+
+def unexercised(rubric: Rubric) -> list[str]:
+    items: list[Criterion | RedFlag] = [*rubric.criteria(), *rubric.red_flags]
+    out: list[str] = []
+    for item in items:
+        texts = item.examples.met_texts() + item.examples.missing
+        cues = item.cues
+        lists = [("any", cues.any), ("late", cues.late), ("unless", cues.unless), ("steps", cues.steps)]
+        lists += [(f"also[{i}]", group) for i, group in enumerate(cues.also)]
+        for name, entries in lists:
+            for entry in entries:
+                patterns = [re.compile(regex, re.IGNORECASE) for regex in cue_regexes([entry])]
+                if not any(p.search(text) for p in patterns for text in texts):
+                    out.append(f"{rubric.id}:{item.id}\t{name}\t{_label(entry)}")
+    return out
+
+
+if __name__ == "__main__":
+    ids = sys.argv[1:] or sorted(available_rubrics())  # every shipped rubric unless named
+    sys.stdout.write(HEADER + "".join(line + "\n" for rubric_id in ids for line in unexercised(load_rubric(rubric_id))))
