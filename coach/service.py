@@ -16,7 +16,7 @@ from coach.followups import offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment, FollowUp
 from coach.rubric import Rubric
-from coach.scorer import score
+from coach.deadline import score_within
 
 
 class InterviewerReply(BaseModel):
@@ -40,9 +40,10 @@ def evaluate(
     question: str | None = None,
     notices: list[str] | None = None,
 ) -> Assessment:
-    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story."""
+    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story,
+    or one whose scoring outlasts the deadline (coach.deadline)."""
     check_story(story)
-    assessment = score(story, rubric)
+    assessment = score_within(story, rubric)
     assessment.notices.extend(notices or [])
     return ask_followups(story, rubric, assessment, interviewer, question)
 

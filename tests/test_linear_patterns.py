@@ -37,7 +37,7 @@ STORY_CHARS = 50_000
 
 
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
-    found = []
+    found: list[tuple[str, re.Pattern[str]]] = []
     for name in MODULES:
         module = importlib.import_module(name)
         found.extend((f"{name}.{attr}", value) for attr, value in vars(module).items() if isinstance(value, re.Pattern))
