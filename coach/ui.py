@@ -106,7 +106,8 @@ SETTINGS_NOTE = (
     "variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, …) on the machine running the app. "
     "A local model (Ollama, llama.cpp, vLLM, LM Studio) needs only a model and an API base, e.g. "
     "`ollama_chat/llama3.1` or `openai/<name>` with `http://127.0.0.1:8000/v1`. "
-    "Leave the model empty, or tick *Offline*, to use the rubric only. The score always comes from the "
+    "The model and API base are the ones this server was started with (`coach serve --model … --api-base …`); "
+    "tick *Offline* to use the rubric only. The score always comes from the "
     "rubric; a model only asks the follow-up questions and writes coaching prose."
 )
 
@@ -203,15 +204,20 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                     value=services.default_model,
                     label="Model (LiteLLM model string; empty = offline rubric)",
                     placeholder="ollama_chat/llama3.1",
+                    interactive=services.allow_caller_model,  # otherwise the operator's (coach.model_policy)
                     elem_id="model",
                 )
                 api_base = gr.Textbox(
                     value=services.default_api_base,
                     label="API base (for local or OpenAI-compatible servers)",
                     placeholder="http://127.0.0.1:11434",
+                    interactive=services.allow_caller_model,
                     elem_id="api-base",
                 )
-                offline = gr.Checkbox(value=services.default_offline, label="Offline: never call a model", elem_id="offline")
+                offline = gr.Checkbox(
+                    value=services.default_offline, label="Offline: never call a model", elem_id="offline",
+                    interactive=not services.default_offline,  # the operator's --offline cannot be undone here
+                )
                 rubric = gr.Dropdown(
                     choices=services.rubric_ids(), value=services.default_rubric, label="Rubric", elem_id="rubric"
                 )
