@@ -286,7 +286,7 @@ BATCH_NOTE = (
     "Score a whole cohort at once, with the same code as `coach batch`. Upload a **.csv / .tsv** (an "
     "`answer`, `story`, `text` or `response` column; optional `id` and `question` columns), a **.jsonl** "
     "file, or a **.txt / .md** file with stories separated by lines of `---`. Up to "
-    f"{batch.MAX_UPLOAD_BYTES // 2**20} MB here; `coach batch` on the command line has no limit. "
+    f"{batch.MAX_UPLOAD_BYTES // 2**20} MB here (the limit for any upload to this app); `coach batch` on the command line has no limit. "
     "Scores always come from the rubric."
 )
 
@@ -366,5 +366,6 @@ def launch(
         show_error=False,
         css=CSS,
         footer_links=["api", "settings"],
+        max_file_size=batch.MAX_UPLOAD_BYTES,  # refused at the upload route, before it reaches the temp dir
         run_history=False,  # answers are personal: do not keep them in the browser's run history
     )
