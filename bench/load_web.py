@@ -54,7 +54,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def user(url: str, texts: list[str], index: int, rounds: int, start: threading.Barrier, latencies: list[float], errors: list[str]) -> None:
+def user(
+    url: str, model: str, texts: list[str], index: int, rounds: int, start: threading.Barrier, latencies: list[float], errors: list[str]
+) -> None:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
@@ -63,8 +65,10 @@ def user(url: str, texts: list[str], index: int, rounds: int, start: threading.B
         for round_ in range(rounds):
             story = texts[(index * rounds + round_) % len(texts)]
             began = time.monotonic()
-            result = client.predict("ml-incident", "", story, "", "", False, "star-l", api_name="/score")
+            result = client.predict("ml-incident", "", story, model, "", False, "star-l", api_name="/score")
             latencies.append(time.monotonic() - began)
+            if model and "mode: model" not in str(result[2]):
+                errors.append(f"user {index}: the model did not answer ({str(result[2])[-200:]})")
             if "overall-score" not in str(result[2]):
                 errors.append(f"user {index}: no score ({str(result[0])[:120]})")
             client.predict("We added an alert on the error rate and a runbook.", api_name="/answer_followup")
@@ -88,9 +92,10 @@ def main() -> int:
         for name in ("COACH_MODEL", "COACH_API_BASE", "COACH_AUTH"):
             env.pop(name, None)
         flags = ["--port", str(port)]
+        model = "openai/load" if args.with_model else ""
         if args.with_model:
             server = stack.enter_context(FaultServer())
-            flags += ["--model", "openai/load", "--api-base", server.api_base]
+            flags += ["--model", model, "--api-base", server.api_base]
         process = subprocess.Popen([sys.executable, "-m", "coach", "serve", *flags], env=env, cwd=ROOT,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stack.callback(process.wait, 30)
@@ -109,7 +114,7 @@ def main() -> int:
         latencies: list[float] = []
         errors: list[str] = []
         start = threading.Barrier(args.users)
-        threads = [threading.Thread(target=user, args=(url, texts, i, args.rounds, start, latencies, errors)) for i in range(args.users)]
+        threads = [threading.Thread(target=user, args=(url, model, texts, i, args.rounds, start, latencies, errors)) for i in range(args.users)]
         began = time.monotonic()
         for thread in threads:
             thread.start()
