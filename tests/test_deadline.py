@@ -135,3 +135,16 @@ def test_batch_writes_an_error_row_for_the_story_past_the_deadline(tmp_path: Pat
     assert [line["id"] for line in lines] == ["a", "b", "c"]
     assert "took longer than 0.02 s" in lines[1]["error"]
     assert "error" not in lines[0] and "error" not in lines[2]
+
+
+def test_the_web_handler_shows_the_deadline_as_a_status_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach import practice
+    from coach.practice import PracticeServices
+    from coach.questions import load_questions
+
+    monkeypatch.setenv("COACH_SCORE_DEADLINE", "0.001")
+    services = PracticeServices(questions=load_questions())
+    view = _in_thread(
+        practice.submit_answer, services, "ml-incident", "", BIG, "", "", False, "star-l", None
+    )  # a request thread, as gradio runs it: scored in the worker pool
+    assert "took longer than 0.001 s" in view.status and "coach-status-error" in view.status
