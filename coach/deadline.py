@@ -16,21 +16,23 @@ so scoring time is bounded here, whatever the rubric. Two mechanisms, by where t
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import queue
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import InputError
 from coach.models import Assessment
 from coach.rubric import Rubric
+
+if TYPE_CHECKING:  # multiprocessing is imported only when a pool is first needed (not by the CLI)
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import BaseContext
+    from multiprocessing.process import BaseProcess
 
 DEFAULT_SCORE_DEADLINE_S = 10.0
 #: How long after the deadline a worker process may still answer before it is killed.
@@ -132,7 +134,7 @@ def _worker(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext) -> None:
+    def __init__(self, context: BaseContext) -> None:
         self.conn, child = context.Pipe()
         self.process: BaseProcess = context.Process(target=_worker, args=(child,), name="coach-scorer", daemon=True)  # type: ignore[attr-defined]
         self.process.start()
@@ -150,6 +152,8 @@ class ScoringPool:
     """Up to ``size`` scoring processes; a caller borrows one per story (blocking while all are busy)."""
 
     def __init__(self, size: int = _POOL_SIZE) -> None:
+        import multiprocessing
+
         # forkserver/spawn, not fork: the web app has threads, and fork copies their held locks.
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._context = multiprocessing.get_context(method)
