@@ -158,6 +158,7 @@ class ScoringPool:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._context = multiprocessing.get_context(method)
         self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
+        self._size = size
         for _ in range(size):
             self._idle.put(None)  # a slot whose process starts on first use
         self._keys: dict[int, tuple[Rubric, str]] = {}
@@ -202,6 +203,31 @@ class ScoringPool:
             return value
         raise (ScoringTimeout if status == "timeout" else InputError)(str(value))
 
+    def prewarm(self, rubric: Rubric) -> None:
+        """Start every worker and hand it ``rubric`` now (the web app calls this in the background at
+        start), so the first visitors do not wait for processes to start and import."""
+        key = self._key(rubric)
+        workers = [self._idle.get() for _ in range(self._size)]
+        try:
+            for index, worker in enumerate(workers):
+                if worker is None or not worker.process.is_alive():
+                    workers[index] = _Worker(self._context)
+            for worker in workers:
+                assert worker is not None
+                worker.conn.send((key, None if key in worker.rubrics else rubric, "warm-up", _START_GRACE_S))
+                worker.rubrics.add(key)
+            for index, worker in enumerate(workers):
+                assert worker is not None
+                if worker.conn.poll(_START_GRACE_S * 2):
+                    worker.conn.recv()
+                    worker.warm = True
+                else:
+                    worker.kill()
+                    workers[index] = None
+        finally:
+            for worker in workers:
+                self._idle.put(worker)
+
     def close(self) -> None:
         while True:
             try:
@@ -214,6 +240,11 @@ class ScoringPool:
 
 _shared: ScoringPool | None = None
 _shared_lock = threading.Lock()
+
+
+def prewarm(rubric: Rubric) -> None:
+    """Start the web app's scoring processes ahead of the first request (see ScoringPool.prewarm)."""
+    _pool().prewarm(rubric)
 
 
 def _pool() -> ScoringPool:

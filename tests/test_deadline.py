@@ -148,3 +148,14 @@ def test_the_web_handler_shows_the_deadline_as_a_status_message(monkeypatch: pyt
         practice.submit_answer, services, "ml-incident", "", BIG, "", "", False, "star-l", None
     )  # a request thread, as gradio runs it: scored in the worker pool
     assert "took longer than 0.001 s" in view.status and "coach-status-error" in view.status
+
+
+def test_prewarm_starts_every_worker_with_the_rubric() -> None:
+    pool = ScoringPool(size=2)
+    try:
+        pool.prewarm(RUBRIC)
+        workers = list(pool._idle.queue)
+        assert len(workers) == 2 and all(w is not None and w.warm and w.process.is_alive() for w in workers)
+        assert to_json(pool.score(STRONG, RUBRIC, 10.0)) == to_json(score(STRONG, RUBRIC))
+    finally:
+        pool.close()

@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     mode = f"model {settings.model}" if settings else "offline rubric"
     login = ", login required" if auth else ""
     print(f"STAR-L Coach at http://{args.host}:{args.port} ({mode}{login}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    threading.Thread(target=_prewarm_scoring, args=(args.rubric,), name="prewarm-scoring", daemon=True).start()
     if settings is not None:
         threading.Thread(target=_preload_llm, name="preload-litellm", daemon=True).start()
     try:
@@ -104,6 +105,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _prewarm_scoring(rubric_id: str) -> None:
+    """Start the scoring processes (coach.deadline) while the page is served, before the first story."""
+    from coach.deadline import prewarm
+    from coach.rubric import load_rubric
+
+    try:
+        prewarm(load_rubric(rubric_id))
+    except Exception:  # noqa: BLE001 - only an optimisation: the first story starts them otherwise
+        pass
 
 
 def _preload_llm() -> None:
