@@ -19,7 +19,8 @@ from coach.errors import CoachError, UsageError
 from coach.practice import PracticeServices, settings_from_form
 from coach.rubric import Rubric
 
-#: Larger uploads are refused with a message (the CLI, `coach batch`, has no such limit).
+#: Larger uploads are refused: at the upload route (coach.ui passes it to gradio as max_file_size), and
+#: here again with a message (the CLI, `coach batch`, has no such limit).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Rows shown in the page's table; the report and the results file always cover every answer.
 TABLE_ROWS = 500
@@ -69,7 +70,7 @@ def check_upload(path: str | None) -> Path:
         raise UsageError(f"{name}: the upload could not be read ({exc.strerror}); try again.") from exc
     if size > MAX_UPLOAD_BYTES:
         raise UsageError(
-            f"{name} is {size / 2**20:.1f} MB; the web page takes files up to {MAX_UPLOAD_BYTES // 2**20} MB. "
+            f"{name} is larger than the {MAX_UPLOAD_BYTES // 2**20} MB the web page takes ({size:,} bytes). "
             "Split it, or score it on the command line with `coach batch` (no size limit)."
         )
     if not head.strip():

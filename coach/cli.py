@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -42,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, while we can still say so
+        return code
     except CoachError as exc:
         print(f"coach: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -50,10 +53,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("coach: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _discard_stdout()
         return 0
+    except OSError as exc:  # writing the output failed: /dev/full, a full disk, a vanished mount
+        if exc.filename is not None:
+            problem = f"{exc.filename}: {exc.strerror or exc}"
+        else:
+            problem = f"the output could not be written ({exc.strerror or exc})"
+        _discard_stdout()
+        print(f"coach: error: {problem}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the last line of defence: users never see a traceback
         print(f"coach: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
         return 1
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of what could not be written is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

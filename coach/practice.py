@@ -15,20 +15,21 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Final, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
 from coach import depth_render
 from coach import webview as view
-from coach.config import LLMSettings, llm_settings
+from coach.config import LLMSettings
 from coach.depth import LeadershipSignal
 from coach.errors import CoachError, LLMError, UsageError
 from coach.history import HistoryStore
 from coach.interview import InterviewSession, answer_followup, start_interview
-from coach.practice_history import save_attempt, save_exchange
+from coach.model_policy import caller_settings, choose_settings
 from coach.models import Assessment
+from coach.practice_history import save_attempt, save_exchange
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
 from coach.service import Interviewer
@@ -112,7 +113,10 @@ class PracticeServices:
     #: The Settings tab's initial values (from --model/--api-base/--offline or COACH_MODEL/COACH_API_BASE).
     default_model: str = ""
     default_api_base: str = ""
+    #: The operator's --offline: no endpoint calls a model, whatever a caller sends (coach.model_policy).
     default_offline: bool = False
+    #: The operator's --allow-caller-model: callers may name any model and API base (off: only the above).
+    allow_caller_model: bool = False
     default_rubric: str = DEFAULT_RUBRIC
     transcribe: TranscribeFn = default_transcriber
     make_interviewer: InterviewerFactory = default_make_interviewer
@@ -125,6 +129,13 @@ class PracticeServices:
     def rubric_ids(self) -> list[str]:
         ids = list(available_rubrics())
         return ids if self.default_rubric in ids else [self.default_rubric, *ids]
+
+    def settings_for(self, model: str | None, api_base: str | None, offline: bool) -> LLMSettings | None:
+        """A caller's Settings fields → the settings this server allows (coach.model_policy), or UsageError."""
+        return choose_settings(
+            model, api_base, offline, operator_model=self.default_model, operator_api_base=self.default_api_base,
+            operator_offline=self.default_offline, allow_caller=self.allow_caller_model,
+        )
 
     def interviewer_for(self, settings: LLMSettings | None) -> Interviewer | None:
         """One interviewer per settings, made on first use (constructors do no network I/O)."""
@@ -237,14 +248,9 @@ def resolve_question(services: PracticeServices, question_id: str | None, custom
 
 
 def settings_from_form(model: str | None, api_base: str | None, offline: bool) -> LLMSettings | None:
-    """The Settings tab → LLMSettings, or None for offline. Keys are never part of it (provider env vars)."""
-    model = (model or "").strip()
-    if offline or not model:
-        return None
-    settings = llm_settings(model=model, api_base=(api_base or "").strip() or None)
-    if settings is not None and not (api_base or "").strip():
-        settings = replace(settings, api_base=None)  # an emptied field means "no api base", not the env's
-    return settings
+    """Settings fields → LLMSettings, or None for offline (the operator's own, e.g. for the Batch tab).
+    A caller's fields go through PracticeServices.settings_for, which applies the operator's policy."""
+    return caller_settings(model, api_base, offline)
 
 
 def chat_messages(session: InterviewSession) -> list[ChatMessage]:
@@ -343,7 +349,7 @@ def submit_answer(
         question = resolve_question(services, question_id, custom_question)
         rubric_id = rubric_id or services.default_rubric
         rubric = services.load_rubric(rubric_id)
-        settings = settings_from_form(model, api_base, offline)
+        settings = services.settings_for(model, api_base, offline)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
     interviewer, notices = _interviewer(services, settings)
@@ -490,7 +496,7 @@ def stream_coaching(services: PracticeServices, state: PracticeState | None) -> 
 def check_model(services: PracticeServices, model: str | None, api_base: str | None, offline: bool) -> str:
     """Is the configured model reachable? Shown in Settings before the user relies on it."""
     try:
-        settings = settings_from_form(model, api_base, offline)
+        settings = services.settings_for(model, api_base, offline)
     except CoachError as exc:
         return view.status(str(exc), "error")
     if settings is None:

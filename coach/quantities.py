@@ -25,12 +25,15 @@ _WORD_NUMBER = (
     r"hundred|thousand|million|billion|a few|several|a couple of|a couple|half an?|an?|a dozen|dozens of|"
     r"hundreds of|thousands of|millions of)"
 )
-_DIGITS = r"(?:[$€£]\s?)?(?<![\w.])\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|K|M|bn|ms|s|pp)\b|%)?"
-_NUMBER = rf"(?:{_DIGITS}|\b{_WORD_NUMBER}\b(?:[\s-]{_WORD_NUMBER}\b)*)"
+# Every repeat below that could run over a long stretch of text is bounded ({0,63}, {0,15}): `re`
+# backtracks, and an unbounded run tried from each of its positions costs the square of its length
+# ("1,1,1,…" 48 KB long took minutes). No real number or spelled-out count comes near these bounds.
+_DIGITS = r"(?:[$€£]\s?)?(?<![\w.])\d[\d,]{0,63}(?:\.\d{1,63})?(?:\s?(?:%|percent|x|k|K|M|bn|ms|s|pp)\b|%)?"
+_NUMBER = rf"(?:{_DIGITS}|\b{_WORD_NUMBER}\b(?:[\s-]{_WORD_NUMBER}\b){{0,15}})"
 _TIME_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|quarters?|years?|nights?|sprints?)"
 
 DURATION = re.compile(
-    rf"(?:{_NUMBER}[\s-]*(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
+    rf"(?:{_NUMBER}[\s-]{{0,15}}(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
     r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next |following )?(?:morning|day|afternoon|evening)\b|\bby (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?: (?:morning|afternoon|evening|night))?\b"
     r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\b(?:the )?same (?:day|afternoon|morning|evening|night)\b"
     r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b)",
@@ -45,7 +48,7 @@ CLOCK = re.compile(
 )
 # "One week customers started complaining": a point in time, not a span.
 _TIME_REFERENCE = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\band )|(?<=\bthen )|(?<=\bso )|(?<=\bbut )|(?<=, ))\s*"
+    r"(?:^|(?<=[.!?]\s)|(?<=\n)|(?<=\band )|(?<=\bthen )|(?<=\bso )|(?<=\bbut )|(?<=, ))\s{0,63}"
     r"(?:one|that|this|last|a) (?:week|day|night|weekend|morning|evening|afternoon)\b",
     re.IGNORECASE,
 )
@@ -59,10 +62,10 @@ _COUNTED = (
 _IGNORED = re.compile(
     r"\b(?:v|version|python|java|node|k8s|kubernetes|pytorch|torch|tensorflow|tf|spark|airflow|kafka|cuda|"
     r"scikit-learn|sklearn|numpy|pandas|ubuntu|postgres|postgresql|redis|elasticsearch|ios|android|release|build|sprint|rev|step|phase|wave|stage|"
-    r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]*"
-    r"|\b\d+(?:\.\d+){2,}\b"
-    r"|\b(?:team|group|squad) of (?:\d+|" + _WORD_NUMBER + r")\b"
-    r"|\b(?:\d+|" + _WORD_NUMBER + r")[\s-]+" + _COUNTED + r"\b"
+    r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]{0,63}"
+    r"|\b\d{1,63}(?:\.\d{1,63}){2,15}\b"
+    r"|\b(?:team|group|squad) of (?:\d{1,63}|" + _WORD_NUMBER + r")\b"
+    r"|\b(?:\d{1,63}|" + _WORD_NUMBER + r")[\s-]{1,15}" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
     # "a complaint or two", "a day or three": a shrug, not a count
     r"|\bor (?:two|three)\b"
@@ -71,14 +74,14 @@ _IGNORED = re.compile(
     # "one" on its own is a pronoun more often than a count ("this one was…", "the one I'm proudest of")
     r"|\bone\b"
     # specs, not measures of what happened: "24 gigabytes", "12 megapixels", "180 features"
-    r"|\b\d[\d,.]*\s?(?:gb|gigabytes?|mb|megabytes?|tb|terabytes?|megapixels?|mp|vcpus?|shards?|"
+    r"|\b\d[\d,.]{0,63}\s?(?:gb|gigabytes?|mb|megabytes?|tb|terabytes?|megapixels?|mp|vcpus?|shards?|"
     r"features?|columns?|layers?|parameters?|params|epochs?|dimensions?|vocab)\b",
     re.IGNORECASE,
 )
 # A measure: digits, or number words — but not the articles "a"/"an", which only count in durations,
 # nor the vague "a few", "several", "a couple (of)": "several customers complained" quantifies nothing.
 _MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "").replace("a few|several|a couple of|a couple|", "")
-_MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b)*)", re.IGNORECASE)
+_MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b){{0,15}})", re.IGNORECASE)
 # Sentences without any of these hold no quantity: the classifiers above skip them.
 _GATE = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"

@@ -17,7 +17,7 @@ URL = "[url]"
 PHONE = "[phone]"
 TERM = "[redacted]"
 
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _URL_RE = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # Phone-shaped runs only: an international "+" prefix, a North-American 3-3-4 grouping, or a
 # trunk "0" prefix with groups. Metrics ("-30%", "2.5 s", "1,500,000", "v2.3.1") do not match.

@@ -18,7 +18,7 @@ from coach.linear import LinearPattern
 from coach.matching import CompiledCues, Doc, PatternGate, compile_cues
 from coach.models import Assessment
 from coach.rubric import Criterion, RedFlag, Rubric
-from coach.segment import Segmented, ascii_alternation, segment
+from coach.segment import Segmented, ascii_alternation, segment, words
 
 MAX_EVIDENCE = 3
 #: Below this many words an answer is not a story, whatever it says.
@@ -145,7 +145,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
         if overall > cap.max_overall and all(cid not in met_ids for cid in cap.missing):
             overall = float(cap.max_overall)
             notices.append(cap.notice)
-    is_story = _is_story(text, word_count) if rubric.narrative else word_count > 0
+    is_story = _is_story(text, word_count, doc.seg) if rubric.narrative else word_count > 0
     if not is_story:
         overall = min(overall * 0.1, NOT_A_STORY_CAP)
         notices.append(
@@ -209,20 +209,60 @@ def _component_scores(rubric: Rubric, met_ids: set[str]) -> dict[str, dict[str, 
     return out
 
 
-def _is_story(text: str, word_count: int) -> bool:
+def _is_story(text: str, word_count: int, seg: Segmented | None = None) -> bool:
     """Enough function words (≥ 12% of the words), told by someone (two "I"/"we"…), in the past
-    tense (two past verbs). Each count stops as soon as its threshold is reached."""
+    tense (two past verbs). Each count stops as soon as its threshold is reached.
+
+    A pasted list (numbers, log lines) or a long run of filler words inside a told story would dilute
+    the function words below 12%: when the whole text falls short, the share is taken again over the
+    prose alone, leaving out padding sentences (see _padding_words)."""
     if word_count < MIN_STORY_WORDS:
         return False
-    # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
-    needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
     # ASCII text: the case-free patterns run case-sensitively on the lower-cased text (same matches).
     lowered = text.lower() if text.isascii() else None
-    return (
-        (_at_least(_FUNCTION_WORDS_ASCII, lowered, needed) if lowered is not None else _at_least(_FUNCTION_WORDS, text, needed))
-        and _at_least(_PERSON, text, 2)
+    if not (
+        _at_least(_PERSON, text, 2)
         and (_at_least(_PAST_ASCII, lowered, 2) if lowered is not None else _at_least(_PAST, text, 2))
-    )
+    ):
+        return False
+    if _enough_function_words(text, lowered, word_count):
+        return True
+    prose_words = word_count - (_padding_words(seg) if seg is not None else 0)
+    return MIN_STORY_WORDS <= prose_words < word_count and _enough_function_words(text, lowered, prose_words)
+
+
+def _enough_function_words(text: str, lowered: str | None, word_count: int) -> bool:
+    # function words / word_count ≥ 0.12, counted exactly as the float division would decide it
+    needed = next(n for n in range(int(0.12 * word_count), word_count + 2) if n / word_count >= 0.12)
+    if lowered is not None:
+        return _at_least(_FUNCTION_WORDS_ASCII, lowered, needed)
+    return _at_least(_FUNCTION_WORDS, text, needed)
+
+
+#: Padding, not prose: a sentence (or run-on piece) of at least this many words, under 5% of them
+#: function words (told sentences hold 20-50%), that is a list — mostly numbers ("The ids were: 1, 2,
+#: 3, …", a pasted log) — or a repetition — few distinct words ("um um um…", "like you know like…").
+#: A shuffle of story words (many distinct words, no numbers) is neither, and stays counted.
+_PADDING_MIN_WORDS = 5
+_PADDING_MAX_SHARE = 0.05
+_PADDING_NUMBERS = 0.5
+_PADDING_DISTINCT = 0.3
+
+
+def _padding_words(seg: Segmented) -> int:
+    """Words in padding sentences. Their few function words stay counted, so leaving their words out
+    only shrinks the denominator of the function-word share."""
+    padding = 0
+    for index in range(len(seg.sentences)):
+        sentence = seg.sentence_text(index)
+        tokens = words(sentence)
+        count = len(tokens)
+        if count < _PADDING_MIN_WORDS or len(_FUNCTION_WORDS.findall(sentence)) >= _PADDING_MAX_SHARE * count:
+            continue
+        numbers = sum(1 for token in tokens if token[0].isdigit())
+        if numbers >= _PADDING_NUMBERS * count or len({t.lower() for t in tokens}) <= _PADDING_DISTINCT * count:
+            padding += count
+    return padding
 
 
 def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:

@@ -18,7 +18,7 @@ from coach.followups import MAX_FOLLOWUPS, offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment, FollowUp
 from coach.rubric import Rubric
-from coach.scorer import score
+from coach.deadline import score_within
 
 
 class InterviewerReply(BaseModel):
@@ -44,13 +44,14 @@ def evaluate(
     probing: Probing | None = None,
     asked: Iterable[str] = (),
 ) -> Assessment:
-    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story.
+    """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story, or one
+    whose scoring outlasts the deadline (coach.deadline).
 
     With ``probing`` (coach.depth), a scenario question's depth is assessed apart from the score, and
     the offline follow-ups go on past the rubric's gaps: missing depth, then probes not yet ``asked``.
     """
     check_story(story)
-    assessment = score(story, rubric)
+    assessment = score_within(story, rubric)
     assessment.notices.extend(notices or [])
     if probing is not None and probing.depth:
         assessment.depth = assess_depth(story, probing.question_id, probing.title, probing.depth)

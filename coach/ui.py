@@ -109,7 +109,8 @@ SETTINGS_NOTE = (
     "variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, …) on the machine running the app. "
     "A local model (Ollama, llama.cpp, vLLM, LM Studio) needs only a model and an API base, e.g. "
     "`ollama_chat/llama3.1` or `openai/<name>` with `http://127.0.0.1:8000/v1`. "
-    "Leave the model empty, or tick *Offline*, to use the rubric only. The score always comes from the "
+    "The model and API base are the ones this server was started with (`coach serve --model … --api-base …`); "
+    "tick *Offline* to use the rubric only. The score always comes from the "
     "rubric; a model only asks the follow-up questions and writes coaching prose."
 )
 
@@ -215,15 +216,20 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                     value=services.default_model,
                     label="Model (LiteLLM model string; empty = offline rubric)",
                     placeholder="ollama_chat/llama3.1",
+                    interactive=services.allow_caller_model,  # otherwise the operator's (coach.model_policy)
                     elem_id="model",
                 )
                 api_base = gr.Textbox(
                     value=services.default_api_base,
                     label="API base (for local or OpenAI-compatible servers)",
                     placeholder="http://127.0.0.1:11434",
+                    interactive=services.allow_caller_model,
                     elem_id="api-base",
                 )
-                offline = gr.Checkbox(value=services.default_offline, label="Offline: never call a model", elem_id="offline")
+                offline = gr.Checkbox(
+                    value=services.default_offline, label="Offline: never call a model", elem_id="offline",
+                    interactive=not services.default_offline,  # the operator's --offline cannot be undone here
+                )
                 rubric = gr.Dropdown(
                     choices=services.rubric_ids(), value=services.default_rubric, label="Rubric", elem_id="rubric"
                 )
@@ -293,7 +299,7 @@ BATCH_NOTE = (
     "Score a whole cohort at once, with the same code as `coach batch`. Upload a **.csv / .tsv** (an "
     "`answer`, `story`, `text` or `response` column; optional `id` and `question` columns), a **.jsonl** "
     "file, or a **.txt / .md** file with stories separated by lines of `---`. Up to "
-    f"{batch.MAX_UPLOAD_BYTES // 2**20} MB here; `coach batch` on the command line has no limit. "
+    f"{batch.MAX_UPLOAD_BYTES // 2**20} MB here (the limit for any upload to this app); `coach batch` on the command line has no limit. "
     "Scores always come from the rubric."
 )
 
@@ -451,5 +457,6 @@ def launch(
         show_error=False,
         css=CSS,
         footer_links=["api", "settings"],
+        max_file_size=batch.MAX_UPLOAD_BYTES,  # refused at the upload route, before it reaches the temp dir
         run_history=False,  # answers are personal: do not keep them in the browser's run history
     )

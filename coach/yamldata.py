@@ -4,7 +4,7 @@ the file, the field and the problem (one :class:`RubricError`, exit code 2)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -27,10 +27,31 @@ def read_text(path: Path) -> str:
         raise RubricError(source, f"cannot be read ({exc.strerror})") from exc
 
 
+class _UniqueKeyLoader(_LOADER):  # type: ignore[misc,valid-type]  # yaml has no type stubs here
+    """A safe loader (libyaml's when installed: 10x faster), but a key given twice in one mapping is an error: YAML's own rule, which
+    PyYAML does not enforce (the second value would silently replace the first)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: SafeLoader reports it below
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        mapping: dict[object, object] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 def parse_model(raw: str, source: str, model: type[ModelT], expected: str) -> ModelT:
     """Parse YAML text into ``model``; ``expected`` describes the top-level mapping for the error."""
     try:
-        data = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when installed: 10x faster)
+        data = yaml.load(raw, Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -132,7 +132,7 @@ def test_text_reader_splits_on_dashes(tmp_path: Path, suffix: str) -> None:
 def test_folder_reader_ids_are_file_names(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("Story B", encoding="utf-8")
     (tmp_path / "a.txt").write_text("Story A", encoding="utf-8")
-    (tmp_path / "c.txt").write_bytes(b"\xff\xfe bad bytes")
+    (tmp_path / "c.txt").write_bytes(b"\xc3\x28 bad bytes")  # (FF FE would be a UTF-16 byte-order mark)
     (tmp_path / "d.pdf").write_bytes(b"%PDF")
     (tmp_path / ".hidden.txt").write_text("ignored", encoding="utf-8")
     (tmp_path / "sub").mkdir()

@@ -92,7 +92,16 @@ def test_uploads_over_the_limit_are_refused_before_reading(tmp_path: Path) -> No
         handle.write(b"id,answer\n1,x\n")
         handle.truncate(21 * 2**20)
     message = plain(batch_tab.score_batch_upload(services(), str(big), "star-l").status)
-    assert "big.csv is 21.0 MB; the web page takes files up to 20 MB" in message and "coach batch" in message
+    assert "big.csv is larger than the 20 MB the web page takes (22,020,096 bytes)" in message and "coach batch" in message
+
+
+def test_just_over_the_limit_does_not_read_as_equal_to_it(tmp_path: Path) -> None:
+    big = tmp_path / "edge.csv"
+    with big.open("wb") as handle:
+        handle.write(b"id,answer\n1,x\n")
+        handle.truncate(20 * 2**20 + 1)
+    message = plain(batch_tab.score_batch_upload(services(), str(big), "star-l").status)
+    assert "20.0 MB" not in message and "larger than the 20 MB" in message and "20,971,521 bytes" in message
 
 
 def test_the_table_is_capped_but_the_counts_cover_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,6 +27,7 @@ XSS = 'Our model <img src=x onerror="window.__xss=1"> failed <script>window.__xs
 
 
 def services(**overrides: object) -> PracticeServices:
+    overrides.setdefault("allow_caller_model", True)  # these tests name their model per call
     return PracticeServices(questions=load_questions(), **overrides)  # type: ignore[arg-type]
 
 

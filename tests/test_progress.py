@@ -176,7 +176,8 @@ def test_no_provider_key_reaches_the_database_file(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("OPENAI_API_KEY", key)
     monkeypatch.setenv("ANTHROPIC_API_KEY", key + "-anthropic")
     store = HistoryStore(tmp_path / "h.db")
-    svc = services(store, make_interviewer=lambda settings: FakeInterviewer(name=settings.model))
+    svc = services(store, make_interviewer=lambda settings: FakeInterviewer(name=settings.model),
+                   default_model="openai/local-model", default_api_base="http://127.0.0.1:9/v1")  # the operator's
     first = submit(svc, WEAK_STORY, model="openai/local-model", api_base="http://127.0.0.1:9/v1")
     practice.answer_in_chat(svc, FOLLOWUP_ANSWER, first.state)
     saved = store.get(1)

@@ -37,6 +37,7 @@ def app_url() -> Iterator[str]:
         questions=load_questions(),
         transcribe=FakeTranscriber(text=STORY),
         make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+        allow_caller_model=True,  # the tests name a model in their calls
     )
     with served(ui.build_app(services)) as url:
         yield url

@@ -41,6 +41,7 @@ def fake_services() -> PracticeServices:
         questions=load_questions(),
         transcribe=FakeTranscriber(text=SPOKEN),
         make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+        allow_caller_model=True,  # the tests type a model into Settings
     )
 
 

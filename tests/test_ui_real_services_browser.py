@@ -77,7 +77,8 @@ class MockModel:
 def app_url() -> Iterator[str]:
     from coach import ui
 
-    services = PracticeServices(questions=load_questions())  # the real transcriber and interviewer factory
+    # the real transcriber and interviewer factory; the test names its model and API base in Settings
+    services = PracticeServices(questions=load_questions(), allow_caller_model=True)
     with served(ui.build_app(services)) as url:
         yield url
 

@@ -7,7 +7,8 @@ the output, so nothing is dropped silently. Only problems with the whole input (
 unknown answer column, an unsupported file type) raise :class:`UsageError` — before any row is read.
 
 Ids: the ``id`` column/key when present, otherwise the 1-based position (CSV/TSV: data record
-number, header excluded; JSONL: line number; text: story number; folder: the file name). Ids are
+number, header excluded; JSONL: line number; text: story number; folder: the file name). A row
+whose id column/key is blank gets ``(no id) row N`` (:func:`blank_id`), not a number a real id holds. Ids are
 strings with whitespace collapsed, so they survive CSV output and match exactly on ``--resume``.
 A repeated id is an error row (``--resume`` skips rows by id, so ids must be unique).
 """
@@ -108,6 +109,11 @@ def normalise_id(value: object) -> str:
     return " ".join(str(value).split())
 
 
+def blank_id(number: int) -> str:
+    """The id of a row whose id is blank: not its bare number, which a real id ("1") may already be."""
+    return f"(no id) row {number}"
+
+
 def _answer(data: bytes | str, source: str) -> str:
     """Decode an answer's bytes (or re-check a surrogate-escaped str) exactly as `coach score` does."""
     if isinstance(data, str):
@@ -184,6 +190,7 @@ class CsvSource(InputSource):
         row_id = str(number)
         if self.id_index is not None and self.id_index < len(record):
             candidate = record[self.id_index]
+            row_id = blank_id(number)
             if not _undecodable(candidate) and candidate.strip():
                 row_id = normalise_id(candidate)
         if len(record) != len(self.header):
@@ -243,8 +250,10 @@ class JsonlSource(InputSource):
             return Row(id=str(number), error=f"{source}: expected a JSON object, got {type(data).__name__}")
         keys = {str(key).lower(): key for key in data}
         row_id = str(number)
-        if ID_COLUMN in keys and data[keys[ID_COLUMN]] not in (None, "") and not isinstance(data[keys[ID_COLUMN]], (dict, list)):
-            row_id = normalise_id(data[keys[ID_COLUMN]]) or row_id
+        if ID_COLUMN in keys:
+            row_id = blank_id(number)
+            if data[keys[ID_COLUMN]] is not None and not isinstance(data[keys[ID_COLUMN]], (dict, list)):
+                row_id = normalise_id(data[keys[ID_COLUMN]]) or row_id
         if _has_lone_surrogates(line, data):
             safe_id = row_id if not _undecodable(row_id) else str(number)
             return Row(id=safe_id, error=f"{source}: contains an invalid \\u escape (a lone surrogate)")

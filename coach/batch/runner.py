@@ -49,7 +49,7 @@ from coach.followups import offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment
 from coach.rubric import Rubric
-from coach.scorer import score
+from coach.deadline import score_within
 from coach.service import Interviewer, ask_followups
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class RowScorer:
             return self.error(row.id, row.error)
         try:
             check_story(row.text, f"id {row.id}")
-            assessment = score(row.text, self.rubric)
+            assessment = score_within(row.text, self.rubric)
         except InputError as exc:
             return self.error(row.id, str(exc))
         except Exception as exc:  # a scorer bug must cost one row, never the run

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from coach.csvsafe import neutralise, restore
 from coach.errors import UsageError
 from coach.models import Assessment
 from coach.rubric import Rubric
@@ -152,7 +153,7 @@ def _int(value: str | None) -> int:
 
 def _csv_line(cells: list[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([" ".join(str(c).splitlines()) for c in cells])
+    csv.writer(buffer, lineterminator="\n").writerow([neutralise(" ".join(str(c).splitlines())) for c in cells])
     return buffer.getvalue()
 
 
@@ -272,7 +273,7 @@ def iter_output(path: str, encoder: LineEncoder) -> Iterator[AnswerSummary]:
                     "choose another --out"
                 )
             for cells in reader:
-                yield encoder.summary_from_csv(dict(zip(header, cells, strict=False)))
+                yield encoder.summary_from_csv(dict(zip(header, map(restore, cells), strict=False)))
             return
         for number, line in enumerate(handle, 1):
             if not line.strip():

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from coach.commands.score import add_model_arguments
-from coach.errors import UsageError
+from coach.errors import InputError, UsageError
 from coach.rubric import DEFAULT_RUBRIC
 
 HELP = "score a file of answers (CSV/TSV, JSONL, text with --- separators, or a folder)"
@@ -111,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"coach: interrupted after {result.written:,} rows; run the same command with --resume to continue"
               + ("" if args.out else " (with --out to write a results file)"), file=sys.stderr)
         return 130
+    if result.written == 0 and result.skipped == 0:
+        raise InputError(
+            f"{args.input}: no answers found (a CSV needs rows under its header; a text file, stories "
+            "between lines of ---); nothing was scored"
+        )
     if args.report:
         text = to_html(cohort, _title(args.input)) if report_kind == "html" else to_markdown(cohort, _title(args.input))
         try:

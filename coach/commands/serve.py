@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--rubric", default=DEFAULT_RUBRIC, help="the rubric selected at start (changeable in Settings)")
     add_model_arguments(parser)
+    parser.add_argument(
+        "--allow-caller-model", action="store_true",
+        help="let callers name any model and API base (default: only --model/--api-base; $COACH_ALLOW_CALLER_MODEL=1)",
+    )
 
 
 def parse_auth(raw: str | None) -> tuple[str, str] | None:
@@ -38,9 +42,30 @@ def parse_auth(raw: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def is_loopback(host: str) -> bool:
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def exposure_warnings(host: str, login: bool, caller_model: bool) -> list[str]:
+    """What an operator should hear before serving: beyond this machine without a login, callers' URLs."""
+    warnings = []
+    if not is_loopback(host) and not login:
+        warnings.append(
+            f"serving on {host} without a login: anyone who can reach this port can use the app "
+            "(set COACH_AUTH=user:password, or bind 127.0.0.1)"
+        )
+    if caller_model:
+        warnings.append(
+            "--allow-caller-model: callers may point this server (and the provider key it holds) at any "
+            "model and URL; use it only on a single-user machine"
+        )
+    return warnings
+
+
 def run(args: argparse.Namespace) -> int:
     from coach.config import llm_settings_from
     from coach.history import HistoryStore, history_enabled
+    from coach.model_policy import allow_caller_model_from_env
     from coach.practice import PracticeServices
     from coach.questions import load_questions
     from coach.rubric import load_rubric
@@ -55,9 +80,12 @@ def run(args: argparse.Namespace) -> int:
         default_model=settings.model if settings else (args.model or os.environ.get("COACH_MODEL", "")).strip(),
         default_api_base=(settings.api_base or "") if settings else (args.api_base or os.environ.get("COACH_API_BASE", "")).strip(),
         default_offline=bool(args.offline),
+        allow_caller_model=bool(getattr(args, "allow_caller_model", False)) or allow_caller_model_from_env(),
         default_rubric=args.rubric,
         history=HistoryStore() if history_enabled() else None,  # COACH_HISTORY=off: nothing is saved
     )
+    for warning in exposure_warnings(args.host, auth is not None, services.allow_caller_model and not args.offline):
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
 
     from coach import ui  # imports gradio (sets its offline env vars first)
 
@@ -69,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     mode = f"model {settings.model}" if settings else "offline rubric"
     login = ", login required" if auth else ""
     print(f"STAR-L Coach at http://{args.host}:{args.port} ({mode}{login}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    threading.Thread(target=_prewarm_scoring, args=(args.rubric,), name="prewarm-scoring", daemon=True).start()
     if settings is not None:
         threading.Thread(target=_preload_llm, name="preload-litellm", daemon=True).start()
     try:
@@ -78,6 +107,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         demo.close()
     return 0
+
+
+def _prewarm_scoring(rubric_id: str) -> None:
+    """Start the scoring processes (coach.deadline) while the page is served, before the first story."""
+    from coach.deadline import prewarm
+    from coach.rubric import load_rubric
+
+    try:
+        prewarm(load_rubric(rubric_id))
+    except Exception:  # noqa: BLE001 - only an optimisation: the first story starts them otherwise
+        pass
 
 
 def _preload_llm() -> None:

@@ -1,7 +1,7 @@
 """The history as JSONL (one full record a line) or CSV (one row an attempt, a column per component).
 
 Both are for the user's own tools: a spreadsheet, jq, a backup. CSV cells that a spreadsheet would
-run as a formula (text starting with = + - @) are prefixed with an apostrophe.
+run as a formula are neutralised the way every CSV of the project is (coach.csvsafe).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from coach.csvsafe import neutralise
 from coach.history.records import AttemptRecord
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -38,14 +39,14 @@ def to_csv(records: Sequence[AttemptRecord]) -> str:
         d = r.delivery
         writer.writerow(
             [
-                r.id, r.created_at, r.question_id or "", _cell(r.question), r.rubric, r.overall, r.level,
+                r.id, r.created_at, r.question_id or "", neutralise(r.question), r.rubric, r.overall, r.level,
                 r.level_label, r.mode, r.model or "", r.source, int(r.my_story), r.final_overall, len(r.exchange),
                 *(r.components.get(cid, "") for cid in components),
                 " ".join(r.criteria_met), " ".join(r.criteria_missing), " ".join(r.red_flags),
                 "" if d is None else d.duration_s,
                 "" if d is None or d.words_per_minute is None else round(d.words_per_minute, 1),
                 "" if d is None else d.filler_count,
-                _cell(r.story),
+                neutralise(r.story),
             ]
         )
     return buffer.getvalue()
@@ -54,6 +55,3 @@ def to_csv(records: Sequence[AttemptRecord]) -> str:
 def export(records: Sequence[AttemptRecord], fmt: ExportFormat) -> str:
     return to_csv(records) if fmt == "csv" else to_jsonl(records)
 
-
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
