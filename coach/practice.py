@@ -127,7 +127,8 @@ class PracticeServices:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def rubric_ids(self) -> list[str]:
-        ids = list(available_rubrics())
+        """The rubrics a story can be practised against: narrative ones (the drills have their own tab)."""
+        ids = [rid for rid in available_rubrics() if self.load_rubric(rid).narrative]
         return ids if self.default_rubric in ids else [self.default_rubric, *ids]
 
     def settings_for(self, model: str | None, api_base: str | None, offline: bool) -> LLMSettings | None:

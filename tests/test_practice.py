@@ -255,3 +255,8 @@ def test_handlers_module_imports_neither_gradio_nor_litellm() -> None:
     code = "import sys, coach.practice, coach.webview, coach.questions; print(sorted(m for m in ('gradio', 'litellm', 'faster_whisper') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_practice_rubric_choice_lists_narrative_rubrics_only() -> None:
+    ids = practice.PracticeServices(questions=load_questions()).rubric_ids()
+    assert "star-l" in ids and not {"exec-update", "tech-update", "postmortem"} & set(ids)
