@@ -67,7 +67,7 @@ class LLMError(CoachError):
 
     def took(self, seconds: float) -> LLMError:
         """Say how long the model had before we gave up ("the model timed out after 30.0 s")."""
-        if seconds >= 0.5 and self.elapsed_s is None and self.args:  # under half a second says nothing
+        if seconds >= 1.0 and self.elapsed_s is None and self.args:  # under a second is "at once"
             self.args = (f"{self.args[0]} after {seconds:.1f} s",)
         self.elapsed_s = seconds
         return self
