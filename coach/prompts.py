@@ -23,7 +23,7 @@ STORY_OPEN = "<story>"
 STORY_CLOSE = "</story>"
 MAX_FOLLOWUPS = 3
 _MARKER_RE = re.compile(r"<(/?)\s*story\s*>", re.IGNORECASE)
-_QUOTE_WORDS = 20
+_QUOTE_WORDS = 12
 _MAX_WEAK = 2
 
 Message = dict[str, str]

@@ -14,9 +14,9 @@ from coach.prompts import MAX_FOLLOWUPS, valid_target_ids
 from coach.rubric import Rubric
 
 #: Longest follow-up question the schema allows (a 25-word question is ~150 characters).
-QUESTION_MAX_CHARS = 180
-#: Longest coaching sentence in the reply; the streamed coaching prose is a separate call.
-FEEDBACK_MAX_CHARS = 200
+QUESTION_MAX_CHARS = 160
+#: Longest coaching sentence in the reply (optional); the streamed coaching prose is a separate call.
+FEEDBACK_MAX_CHARS = 160
 MAX_TARGETS = 2
 #: Worst case for English text: about 3 characters per token (typical is ~4).
 _CHARS_PER_TOKEN = 3
@@ -50,7 +50,7 @@ def reply_schema(rubric: Rubric) -> dict[str, Any]:
             },
             "feedback": {"type": "string", "maxLength": FEEDBACK_MAX_CHARS},
         },
-        "required": ["followups", "feedback"],
+        "required": ["followups"],  # feedback optional: a small model may stop after the questions
         "additionalProperties": False,
     }
 

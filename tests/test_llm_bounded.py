@@ -15,7 +15,7 @@ from coach.config import LLMSettings
 from coach.llm import LiteLLMInterviewer, load_litellm
 from coach.prompts import MAX_FOLLOWUPS, valid_target_ids
 from coach.replies import parse_reply
-from coach.reply_schema import QUESTION_MAX_CHARS, reply_max_tokens, reply_schema
+from coach.reply_schema import FEEDBACK_MAX_CHARS, QUESTION_MAX_CHARS, reply_max_tokens, reply_schema
 from coach.rubric import Rubric, load_rubric
 from coach.scorer import score
 from coach.service import evaluate
@@ -74,7 +74,7 @@ def test_local_server_gets_a_token_limit_and_the_reply_schema(rubric: Rubric) ->
 def test_the_token_limit_fits_the_longest_reply_the_schema_allows(rubric: Rubric) -> None:
     """A reply cut off by the limit would be broken JSON: the limit must cover the schema's worst case."""
     longest = followups_json(
-        *[("x" * QUESTION_MAX_CHARS, valid_target_ids(rubric)[:2]) for _ in range(MAX_FOLLOWUPS)], feedback="y" * 200
+        *[("x" * QUESTION_MAX_CHARS, valid_target_ids(rubric)[:2]) for _ in range(MAX_FOLLOWUPS)], feedback="y" * FEEDBACK_MAX_CHARS
     )
     assert len(longest) / 3 <= reply_max_tokens() <= 400  # ~3 characters a token at worst; still a short reply
     parse_reply(longest, rubric)  # and that reply is valid
