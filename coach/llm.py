@@ -16,7 +16,9 @@ Reliability, in one place:
   the schema itself goes along where the server constrains decoding to it (llama.cpp's server,
   Ollama, models LiteLLM knows take one); elsewhere the prompt asks for the shape.
 - Streaming: when a caller listens (coach.progress, the web app), the reply is streamed and the text
-  so far reported as it comes; the per-call time limit then holds across the whole stream.
+  so far reported as it comes; and always for an OpenAI-compatible server on this machine
+  (``LLMSettings.stream``), because only a streamed request stops generating when we hang up at the
+  time limit — otherwise the next question queues behind an answer nobody waits for.
 - A 429 closes a rate-limit gate shared by every thread using this instance (batch scoring runs up
   to 16), so all of them wait, not only the one that was told to; optionally shared across processes
   too (batch scoring asks from its worker processes).
@@ -360,8 +362,9 @@ class LiteLLMInterviewer:
     def _complete(self, messages: list[Message], deadline: float, **extra: Any) -> str:
         """The reply's text; streamed (and reported as it comes) when a caller listens for it."""
         listener = current_listener()
-        if listener is not None:
-            text: str = self._call(messages, deadline, stream=True, consume=self._collector(listener), **extra)
+        if listener is not None or self.settings.stream:
+            collect = self._collector(listener or (lambda text: None))
+            text: str = self._call(messages, deadline, stream=True, consume=collect, **extra)
             return text
         response = self._call(messages, deadline, **extra)
         try:

@@ -173,16 +173,25 @@ class Calls:
             self.followups.extend(questions)
 
 
-def valid_questions(body: bytes) -> list[str]:
-    """The follow-up questions in a chat completion, if its reply meets the contract (else none)."""
+def valid_questions(content: str) -> list[str]:
+    """The follow-up questions in a model's reply, if it meets the contract (else none)."""
     from coach.replies import BadReply, parse_reply
     from coach.rubric import load_rubric
 
     try:
-        content = json.loads(body)["choices"][0]["message"]["content"] or ""
         return [f.question for f in parse_reply(content, load_rubric("star-l")).followups]
-    except (BadReply, ValueError, KeyError, IndexError, TypeError):
+    except BadReply:
         return []
+
+
+def _delta(line: bytes) -> str:
+    """The text one server-sent event adds to a streamed chat completion."""
+    if not line.startswith(b"data: ") or line.strip() == b"data: [DONE]":
+        return ""
+    try:
+        return str(json.loads(line[6:])["choices"][0]["delta"].get("content") or "")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return ""
 
 
 @contextmanager
@@ -204,14 +213,18 @@ def timing_proxy(upstream_port: int, calls: Calls) -> Iterator[int]:
             try:
                 upstream.request(self.command, self.path, body=payload, headers=headers)
                 response = upstream.getresponse()
-                body = response.read()
             except OSError:
                 self.send_error(502)
                 return
-            seconds = time.monotonic() - started
+            streamed = (response.getheader("content-type") or "").startswith("text/event-stream")
+            text = self._relay_stream(response, upstream) if streamed else self._relay_body(response)
             if self.path.endswith("/chat/completions"):
-                questions = valid_questions(body) if response.status == 200 else []
-                calls.add(Call(seconds, response.status, bool(questions)), questions)
+                questions = valid_questions(text) if response.status == 200 and text is not None else []
+                calls.add(Call(time.monotonic() - started, response.status, bool(questions)), questions)
+            upstream.close()
+
+        def _relay_body(self, response: http.client.HTTPResponse) -> str | None:
+            body = response.read()
             try:
                 self.send_response(response.status)
                 self.send_header("content-type", response.getheader("content-type") or "application/json")
@@ -220,6 +233,29 @@ def timing_proxy(upstream_port: int, calls: Calls) -> Iterator[int]:
                 self.wfile.write(body)
             except OSError:
                 pass  # coach stopped waiting (its timeout): the call is counted all the same
+            try:
+                content = json.loads(body)["choices"][0]["message"]["content"]
+            except (ValueError, KeyError, IndexError, TypeError):
+                return None
+            return str(content or "")
+
+        def _relay_stream(self, response: http.client.HTTPResponse, upstream: http.client.HTTPConnection) -> str | None:
+            """Server-sent events passed on as they come; when coach hangs up, so do we (the server stops)."""
+            self.close_connection = True
+            text, hung_up = "", False
+            try:
+                self.send_response(response.status)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("connection", "close")
+                self.end_headers()
+                while line := response.readline():
+                    self.wfile.write(line)
+                    self.wfile.flush()
+                    text += _delta(line)
+            except OSError:
+                hung_up = True
+                upstream.close()  # the server sees the disconnect and stops generating
+            return None if hung_up else text
 
         do_GET = _forward
         do_POST = _forward
@@ -273,6 +309,8 @@ def coach_score(story_file: Path, base: str) -> tuple[float, dict[str, Any]]:
     with contextlib.redirect_stdout(out):
         code = main(["score", str(story_file), "--model", f"openai/{MODEL_ALIAS}", "--api-base", base, "--format", "json"])
     seconds = time.monotonic() - started
+    if code == 130:
+        raise KeyboardInterrupt  # coach caught Ctrl-C itself
     if code != 0:
         raise RuntimeError(f"coach score exited with {code}")
     result: dict[str, Any] = json.loads(out.getvalue())
@@ -290,13 +328,15 @@ def run_scores(stories: list[dict[str, str]], base: str, work: Path, questions: 
 
 def run_interview(story: str, base: str, questions: Questions) -> list[str]:
     """One multi-turn interview (coach.interview, as the web app runs it); the questions asked."""
-    from coach.config import LLMSettings
+    from coach.config import llm_settings
     from coach.interview import answer_followup, start_interview
     from coach.llm import LiteLLMInterviewer
     from coach.rubric import load_rubric
 
     rubric = load_rubric("star-l")
-    interviewer = LiteLLMInterviewer(LLMSettings(model=f"openai/{MODEL_ALIAS}", api_base=base))
+    settings = llm_settings(model=f"openai/{MODEL_ALIAS}", api_base=base)  # as the CLI and the web app make them
+    assert settings is not None
+    interviewer = LiteLLMInterviewer(settings)
     asked: list[str] = []
     started = time.monotonic()
     session = start_interview(story, rubric, interviewer)
