@@ -113,7 +113,8 @@ def llama_server(env: Path, model: Path, log_path: Path, threads: int) -> Iterat
     port = free_port()
     command = [
         str(env_python(env)), "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS, "--chat_format", CHAT_FORMAT,
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+        "--n_threads", str(threads), "--n_threads_batch", str(os.cpu_count() or 2),
     ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -401,7 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, default=10, help="devset stories to score one by one (default 10)")
     parser.add_argument("--rows", type=int, default=20, help="rows in the batch (default 20)")
     parser.add_argument("--stories-file", type=Path, default=DEVSET if DEVSET.exists() else FALLBACK_STORIES)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="server threads")
+    # One generating thread: on a busy machine two threads that wait for each other at every layer are
+    # slower and far less steady than one (reading the prompt still uses every core).
+    parser.add_argument("--threads", type=int, default=1, help="server threads for generation (default 1)")
     parser.add_argument("--keep-log", type=Path, default=None, help="copy the server's log here")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -43,7 +43,7 @@ def fake_server() -> Iterator[tuple[int, list[bytes]]]:
             self.rfile.read(int(self.headers.get("content-length") or 0))
             body = replies.pop(0)
             self.send_response(200)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "text/event-stream" if body.startswith(b"data: ") else "application/json")
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -70,6 +70,22 @@ def test_the_proxy_times_each_call_and_checks_its_reply(fake_server: tuple[int, 
     assert [c.parsed for c in calls.items] == [True, False]
     assert calls.followups == ["What did the rollback cost?"]
     assert all(0 <= c.seconds < 10 for c in calls.items)
+
+
+def test_the_proxy_relays_a_stream_and_reads_the_reply_from_it(fake_server: tuple[int, list[bytes]]) -> None:
+    import http.client
+
+    port, replies = fake_server
+    reply = followups_json(("Who did you page first?", ["task.stakeholders"]))
+    events = [{"choices": [{"index": 0, "delta": {"content": part}}]} for part in (reply[:20], reply[20:])]
+    replies.append(b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n")
+    calls = e2e_llm.Calls()
+    with e2e_llm.timing_proxy(port, calls) as proxy:
+        connection = http.client.HTTPConnection("127.0.0.1", proxy, timeout=10)
+        connection.request("POST", "/v1/chat/completions", body=b"{}", headers={"content-type": "application/json"})
+        relayed = connection.getresponse().read()
+    assert relayed.count(b"data: ") == 3
+    assert [c.parsed for c in calls.items] == [True] and calls.followups == ["Who did you page first?"]
 
 
 def test_the_summary_line() -> None:

@@ -181,3 +181,25 @@ def test_a_streamed_connection_failure_is_translated(rubric: Rubric) -> None:
             )
     assert route.call_count == 3
     assert assessment.notices[0].startswith("The model could not be reached 3 times")
+
+
+@pytest.mark.parametrize(
+    ("model", "api_base", "streamed"),
+    [("openai/gemma", "http://127.0.0.1:8011/v1", True), ("openai/gemma", "http://localhost:8011/v1", True),
+     ("openai/gemma", "http://gpu-box.internal:8000/v1", False), ("ollama_chat/llama3.1", None, False),
+     ("gpt-4o-mini", None, False)],
+)
+def test_only_a_local_openai_compatible_server_is_streamed_to(model: str, api_base: str | None, streamed: bool) -> None:
+    """Hanging up a streamed request stops llama.cpp's generation; a non-streamed one runs on for nobody."""
+    from coach.config import llm_settings
+
+    settings = llm_settings(model=model, api_base=api_base)
+    assert settings is not None and settings.stream is streamed
+
+
+def test_a_local_server_is_streamed_to_even_without_a_listener(rubric: Rubric) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.post(OPENAI_LOCAL_URL).mock(return_value=openai_sse([REPLY[:30], REPLY[30:]]))
+        settings = LLMSettings(model="openai/gemma", api_base=OPENAI_LOCAL_BASE, stream=True)
+        assessment = evaluate(STORY, rubric, LiteLLMInterviewer(settings))
+    assert body(route)["stream"] is True and assessment.mode == "llm"
