@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlparse
 
 from coach.errors import UsageError
@@ -27,6 +27,9 @@ class LLMSettings:
     deadline_s: float = DEFAULT_DEADLINE_S
     temperature: float = DEFAULT_TEMPERATURE
     redact_terms: tuple[str, ...] = field(default_factory=tuple)
+    #: Stream replies, so that giving up at the time limit hangs up and the server stops generating.
+    #: On for OpenAI-compatible servers on this machine (llama.cpp: one slot, a next call would queue).
+    stream: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -66,7 +69,7 @@ def llm_settings(
         raise UsageError(f"--api-base {api_base!r} must be an http:// or https:// URL")
     redact_raw = redact if redact is not None else os.environ.get("COACH_REDACT", "")
     terms = tuple(t.strip() for t in redact_raw.split(",") if t.strip())
-    return LLMSettings(
+    settings = LLMSettings(
         model=model,
         api_base=api_base,
         timeout_s=_env_float("COACH_TIMEOUT", DEFAULT_TIMEOUT_S),
@@ -74,6 +77,9 @@ def llm_settings(
         temperature=_env_float("COACH_TEMPERATURE", DEFAULT_TEMPERATURE) if os.environ.get("COACH_TEMPERATURE") else DEFAULT_TEMPERATURE,
         redact_terms=terms,
     )
+    if model.startswith("openai/") and api_base and settings.is_local:
+        settings = replace(settings, stream=True)
+    return settings
 
 
 def llm_settings_from(args: argparse.Namespace) -> LLMSettings | None:

@@ -87,7 +87,16 @@ class LLMError(CoachError):
     def __init__(self, message: str | None = None, *, attempts: int = 1, detail: str | None = None) -> None:
         self.attempts = attempts
         self.detail = detail
+        #: Seconds from the first call to giving up, when the caller measured it.
+        self.elapsed_s: float | None = None
         super().__init__(message or self.describe())
+
+    def took(self, seconds: float) -> LLMError:
+        """Say how long the model had before we gave up ("the model timed out after 30.0 s")."""
+        if seconds >= 1.0 and self.elapsed_s is None and self.args:  # under a second is "at once"
+            self.args = (f"{self.args[0]} after {seconds:.1f} s",)
+        self.elapsed_s = seconds
+        return self
 
     def describe(self) -> str:
         times = "" if self.attempts <= 1 else (" twice" if self.attempts == 2 else f" {self.attempts} times")

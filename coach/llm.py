@@ -9,7 +9,16 @@ Reliability, in one place:
 - tenacity is the only retry layer: every litellm call passes ``max_retries=0`` and
   ``num_retries=0`` (otherwise the OpenAI client retries twice on its own, unseen).
 - Retried: rate limits (after Retry-After, capped), connection errors, timeouts, 5xx. Never retried:
-  auth and bad-request errors. Bounded attempts per call and one total deadline per question.
+  auth and bad-request errors, nor a timeout of a server on this machine (a one-slot local server is
+  still generating the first answer: a retry only queues behind it). Bounded attempts per call and
+  one total deadline per question; a fallback notice says how long the model had.
+- Bounded generation: the reply's token limit is sized to its JSON Schema (coach.reply_schema), and
+  the schema itself goes along where the server constrains decoding to it (llama.cpp's server,
+  Ollama, models LiteLLM knows take one); elsewhere the prompt asks for the shape.
+- Streaming: when a caller listens (coach.partial_reply, the web app), the reply is streamed and the text
+  so far reported as it comes; and always for an OpenAI-compatible server on this machine
+  (``LLMSettings.stream``), because only a streamed request stops generating when we hang up at the
+  time limit — otherwise the next question queues behind an answer nobody waits for.
 - A 429 closes a rate-limit gate shared by every thread using this instance (batch scoring runs up
   to 16), so all of them wait, not only the one that was told to; optionally shared across processes
   too (batch scoring asks from its worker processes).
@@ -48,9 +57,11 @@ from coach.errors import (
     LLMUnavailable,
 )
 from coach.models import Assessment
+from coach.partial_reply import Listener, current_listener
 from coach.prompts import Message, feedback_messages, interviewer_messages, repair_message
 from coach.redact import redact
 from coach.replies import BadReply, parse_reply
+from coach.reply_schema import reply_max_tokens, response_format
 from coach.rubric import Rubric
 from coach.service import InterviewerReply
 
@@ -66,7 +77,8 @@ BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 8.0
 #: A call with less time than this left before the deadline is not worth starting.
 MIN_CALL_S = 0.05
-MAX_TOKENS = 700
+#: Coaching prose: ~180 words asked for, with room to finish the sentence.
+FEEDBACK_MAX_TOKENS = 400
 _RETRYABLE = (LLMUnavailable, LLMTimeout, LLMRateLimited)
 _MISSING_KEY_RE = re.compile(r"missing credentials|api[_ ]key (?:must be set|is not set|not found)|no api key", re.IGNORECASE)
 _KEY_VARIABLES = "OPENAI_API_KEY, ANTHROPIC_API_KEY, …"
@@ -272,30 +284,59 @@ class LiteLLMInterviewer:
         self._clock = clock
         self._max_attempts = max(1, max_attempts)
         self._gate = _RateLimitGate(clock, sleep, shared_gate)
+        #: Set once a server rejected the reply's schema (HTTP 400/422): plain prompting from then on.
+        self._schema_refused = False
 
     # The Interviewer protocol -----------------------------------------------------------------
 
     def ask(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> InterviewerReply:
         """Follow-ups grounded in the assessment; one repair round for a malformed reply; LLMError otherwise."""
-        deadline = self._clock() + self.settings.deadline_s
+        start = self._clock()
+        try:
+            return self._ask(story=story, question=question, assessment=assessment, rubric=rubric, deadline=start + self.settings.deadline_s)
+        except LLMError as exc:
+            raise exc.took(self._clock() - start)
+
+    def _ask(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric, deadline: float) -> InterviewerReply:
         messages = interviewer_messages(story=story, question=question, assessment=assessment, rubric=rubric)
-        text = self._complete(messages, deadline)
+        options = self._reply_options(rubric)
+        try:
+            text = self._complete(messages, deadline, **options)
+        except LLMBadRequest as exc:
+            if "response_format" not in options or not _rejected_schema(exc):
+                raise
+            log.info("the server refused the reply's JSON Schema (%s); asking without it from now on", exc.detail)
+            self._schema_refused = True
+            options.pop("response_format")
+            text = self._complete(messages, deadline, **options)
         try:
             return parse_reply(text, rubric)
         except BadReply as problem:
             log.info("the model's reply was not valid (%s); asking once to repair it", problem)
             messages = [*messages, {"role": "assistant", "content": text[:4000]}, repair_message(str(problem), rubric)]
-        text = self._complete(messages, deadline)
+        text = self._complete(messages, deadline, **options)
         try:
             return parse_reply(text, rubric)
         except BadReply as exc:
             raise LLMBadReply(attempts=2, detail=str(exc)) from exc
 
+    def _reply_options(self, rubric: Rubric) -> dict[str, Any]:
+        """The reply's token budget, and its JSON Schema where the server constrains decoding to it."""
+        options: dict[str, Any] = {"max_tokens": reply_max_tokens()}
+        if self._schema_refused:
+            return options
+        model = self.settings.model
+        if model.startswith("openai/") and self.settings.api_base:
+            options["response_format"] = response_format(rubric, openai_compatible_server=True)
+        elif model.startswith(("ollama/", "ollama_chat/")) or _knows_schemas(model):
+            options["response_format"] = response_format(rubric, openai_compatible_server=False)
+        return options
+
     def stream_feedback(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> Iterator[str]:
         """Coaching prose, chunk by chunk as the model writes it (``stream=True``)."""
         deadline = self._clock() + self.settings.deadline_s
         messages = feedback_messages(story=story, question=question, assessment=assessment, rubric=rubric)
-        stream = self._call(messages, deadline, stream=True)
+        stream = self._call(messages, deadline, stream=True, max_tokens=FEEDBACK_MAX_TOKENS)
         try:
             for chunk in stream:
                 choices = getattr(chunk, "choices", None) or []
@@ -322,20 +363,60 @@ class LiteLLMInterviewer:
 
     # Calls, retries, redaction ---------------------------------------------------------------
 
-    def _complete(self, messages: list[Message], deadline: float) -> str:
-        response = self._call(messages, deadline)
+    def _complete(self, messages: list[Message], deadline: float, **extra: Any) -> str:
+        """The reply's text; streamed (and reported as it comes) when a caller listens for it."""
+        listener = current_listener()
+        if listener is not None or self.settings.stream:
+            collect = self._collector(listener or (lambda text: None))
+            text: str = self._call(messages, deadline, stream=True, consume=collect, **extra)
+            return text
+        response = self._call(messages, deadline, **extra)
         try:
             content = response.choices[0].message.content
         except (AttributeError, IndexError, TypeError):
             content = None
         return content or ""
 
-    def _call(self, messages: list[Message], deadline: float, *, attempts: int | None = None, **extra: Any) -> Any:
-        """One litellm.completion with tenacity around it; raises an LLMError counting the attempts."""
+    def _collector(self, listener: Listener) -> Callable[[Any, float], str]:
+        """Reads a stream to its end, reporting the text so far; gives up (and hangs up) at ``until``.
+
+        Hanging up matters on a local server: it stops generating for a client that has left.
+        """
+
+        def collect(stream: Any, until: float) -> str:
+            text = ""
+            with stream:
+                for chunk in stream:
+                    choices = getattr(chunk, "choices", None) or []
+                    delta = getattr(choices[0], "delta", None) if choices else None
+                    content = getattr(delta, "content", None)
+                    if content:
+                        text += content
+                        listener(text)
+                    if self._clock() > until:
+                        raise LLMTimeout(detail="still writing at the time limit")
+            return text
+
+        return collect
+
+    def _call(
+        self,
+        messages: list[Message],
+        deadline: float,
+        *,
+        attempts: int | None = None,
+        consume: Callable[[Any, float], Any] | None = None,
+        **extra: Any,
+    ) -> Any:
+        """One litellm.completion with tenacity around it; raises an LLMError counting the attempts.
+
+        ``consume(stream, until)``, when given, reads a streamed response inside the attempt, so its
+        failures are translated and retried like the call's own.
+        """
 
         litellm = load_litellm()
         outgoing = [{**m, "content": self._redact(m["content"])} for m in messages]
-        max_tokens = extra.pop("max_tokens", MAX_TOKENS)
+        max_tokens = extra.pop("max_tokens", reply_max_tokens())
         calls: list[LLMError] = []
 
         def attempt() -> Any:
@@ -344,14 +425,15 @@ class LiteLLMInterviewer:
                 raise _Final(LLMTimeout(detail=f"no answer within the {self.settings.deadline_s:g} s limit"))
             self._gate.wait_turn(deadline)
             remaining = deadline - self._clock()
+            call_limit = max(MIN_CALL_S, min(self.settings.timeout_s, remaining))
             try:
-                return litellm.completion(
+                response = litellm.completion(
                     model=self.settings.model,
                     messages=outgoing,
                     api_base=self.settings.api_base,
                     temperature=self.settings.temperature,
                     max_tokens=max_tokens,
-                    timeout=max(MIN_CALL_S, min(self.settings.timeout_s, remaining)),
+                    timeout=call_limit,
                     max_retries=0,
                     num_retries=0,
                     drop_params=True,
@@ -359,6 +441,7 @@ class LiteLLMInterviewer:
                     **self._key_kwargs(),
                     **extra,
                 )
+                return consume(response, self._clock() + call_limit) if consume is not None else response
             except Exception as exc:  # every failure is translated; the cause stays attached
                 error = translate_error(exc)
                 error.__cause__ = exc
@@ -370,7 +453,7 @@ class LiteLLMInterviewer:
                 raise error from exc
 
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_RETRYABLE),
+            retry=tenacity.retry_if_exception(self._worth_retrying),
             stop=tenacity.stop_after_attempt(attempts or self._max_attempts) | self._past_deadline(deadline),
             wait=self._backoff(deadline),
             sleep=self._sleep,
@@ -382,6 +465,11 @@ class LiteLLMInterviewer:
             raise self._summary(calls, stopped=final.error) from (calls[-1].__cause__ if calls else None)
         except LLMError as last:
             raise self._summary(calls) from last.__cause__
+
+    def _worth_retrying(self, error: BaseException) -> bool:
+        if isinstance(error, LLMTimeout) and self.settings.is_local:
+            return False  # the local server is most likely still generating the first answer
+        return isinstance(error, _RETRYABLE)
 
     def _past_deadline(self, deadline: float) -> tenacity.stop.stop_base:
         return _StopAt(deadline - MIN_CALL_S, self._clock)
@@ -431,6 +519,19 @@ class LiteLLMInterviewer:
     def _redact(self, text: str) -> str:
         """User-listed terms always; e-mails, URLs and phone numbers whenever the model is not local."""
         return redact(text, self.settings.redact_terms, patterns=not self.settings.is_local)
+
+
+def _rejected_schema(error: LLMBadRequest) -> bool:
+    """A 400/422 to a request that carried a schema: most likely the server does not take one."""
+    return error.detail in ("HTTP 400", "HTTP 422")
+
+
+def _knows_schemas(model: str) -> bool:
+    """LiteLLM's own table says this hosted model constrains replies to a JSON Schema."""
+    try:
+        return bool(load_litellm().supports_response_schema(model=model))
+    except Exception:  # an unmapped model: ask in the prompt instead
+        return False
 
 
 # --- hosted speech-to-text ------------------------------------------------------------------------

@@ -23,8 +23,8 @@ STORY_OPEN = "<story>"
 STORY_CLOSE = "</story>"
 MAX_FOLLOWUPS = 3
 _MARKER_RE = re.compile(r"<(/?)\s*story\s*>", re.IGNORECASE)
-_QUOTE_WORDS = 25
-_MAX_WEAK = 3
+_QUOTE_WORDS = 12
+_MAX_WEAK = 2
 
 Message = dict[str, str]
 
@@ -65,6 +65,12 @@ class Item:
     id: str
     description: str
     quote: str = ""
+
+    @property
+    def brief(self) -> str:
+        """The description without its list of examples (after " — "): fewer tokens for a small model."""
+        head = self.description.split(" — ")[0].strip()
+        return head if head.endswith(".") else head + "."
 
 
 def valid_target_ids(rubric: Rubric) -> list[str]:

@@ -1,9 +1,9 @@
 """The model's reply → a validated :class:`InterviewerReply`, or a :class:`BadReply` saying what was wrong.
 
 Contract (DESIGN.md): ``{"followups": [{"question": "…", "targets": ["<criterion id>"]}], "feedback": "…"}``.
-Tolerated: code fences, prose around the JSON object, a target given as a single string, unknown
-extra keys. Targets that are not ids of the rubric are dropped (never invented); at most three
-follow-ups are kept. Anything else is a failed reply, and the problem is said in words the model
+Tolerated: code fences, prose around the JSON object, raw line breaks inside strings, a target given
+as a single string, unknown extra keys. Targets that are not ids of the rubric are dropped (never
+invented); at most three follow-ups are kept. Anything else is a failed reply, and the problem is said in words the model
 can act on when asked to repair it.
 """
 
@@ -78,7 +78,9 @@ def _extract_json(text: str) -> Any:
         candidates.append(stripped[start : end + 1])
     for candidate in candidates:
         try:
-            data = json.loads(candidate)
+            # strict=False: a raw line break inside a string (small models write them; llama.cpp's JSON
+            # grammar lets them through) is tolerated; questions are re-spaced anyway.
+            data = json.loads(candidate, strict=False)
         except ValueError:
             continue
         if isinstance(data, dict):

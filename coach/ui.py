@@ -22,6 +22,7 @@ import gradio as gr  # noqa: E402
 from coach import batch_tab as batch  # noqa: E402
 from coach import drills_tab as drills  # noqa: E402
 from coach import practice  # noqa: E402
+from coach import practice_stream  # noqa: E402
 from coach import ui_progress  # noqa: E402
 from coach import webview as view  # noqa: E402
 from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
@@ -253,13 +254,15 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
         def on_submit(
             question_id: str | None, own_question: str | None, story_text: str, model_name: str | None,
             base: str | None, is_offline: bool, rubric_id: str | None, current: PracticeState,
-        ) -> list[Any]:
-            return _outputs(practice.submit_answer(
+        ) -> Iterator[list[Any]]:
+            for result in practice_stream.submit_answer_streamed(  # the model's questions show as they come
                 services, question_id, own_question, story_text, model_name, base, is_offline, rubric_id, current
-            ))
+            ):
+                yield _outputs(result)
 
-        def on_answer(answer: str, current: PracticeState) -> list[Any]:
-            return _outputs(practice.answer_in_chat(services, answer, current))
+        def on_answer(answer: str, current: PracticeState) -> Iterator[list[Any]]:
+            for result in practice_stream.answer_in_chat_streamed(services, answer, current):
+                yield _outputs(result)
 
         def on_try_again(current: PracticeState) -> list[Any]:
             return _outputs(practice.try_again(services, current))

@@ -11,7 +11,9 @@ marked story gets the same fault, so retries see it too and the client's fallbac
 Kinds (FAULTS): ``429`` (Retry-After), ``500``, ``503``, ``reset`` (the connection is cut with a TCP
 RST, no reply), ``slow`` (a valid reply trickled out a few bytes at a time over ``slow_s`` seconds),
 ``truncated`` (a 200 whose JSON body stops half-way), ``schema`` (a valid completion whose content is
-not the follow-up JSON), ``huge`` (a 10 MB reply). Without a fault: a valid follow-up reply.
+not the follow-up JSON), ``huge`` (a 10 MB reply). Without a fault: a valid follow-up reply. A request
+with ``"stream": true`` gets the same as server-sent events (``slow``: events trickled, ``truncated``:
+the stream stops half-way with no [DONE]).
 """
 
 from __future__ import annotations
@@ -54,6 +56,21 @@ def completion(content: str, model: str = "fault-server") -> bytes:
     }).encode()
 
 
+def _wants_stream(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body).get("stream"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def _chunk(text: str, finish: bool = False) -> bytes:
+    event = {"id": "chatcmpl-fault-server", "object": "chat.completion.chunk", "created": 1_700_000_000,
+             "model": "fault-server",
+             "choices": [{"index": 0, "delta": {} if finish else {"content": text},
+                          "finish_reason": "stop" if finish else None}]}
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
 GOOD_REPLY = json.dumps({
     "followups": [{"question": "[model] What did the dashboards show before you rolled back?", "targets": ["action.technical_steps"]}],
     "feedback": "Lead with the impact.",
@@ -76,7 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
         found = _MARKER.search(body)
         fault = found.group(1).decode() if found else self.server.default_fault
         self.server.record(Call(self.path, self.headers.get("Authorization"), fault, len(body)))
-        if fault == "429":
+        if fault not in {"429", "500", "503", "reset"} and _wants_stream(body):
+            self._stream(fault)
+        elif fault == "429":
             self._reply(429, b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
                         {"Retry-After": "1", "retry-after-ms": str(self.server.retry_after_ms)})
         elif fault in {"500", "503"}:
@@ -108,6 +127,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _stream(self, fault: str | None) -> None:
+        """The same faults as server-sent events (a client that streams: coach does for servers on this
+        machine): ``slow`` trickles the events, ``truncated`` stops half-way with no [DONE]."""
+        content = {"schema": json.dumps({"questions": ["not the shape"], "score": 100}),
+                   "huge": "x" * HUGE_BYTES}.get(fault or "", GOOD_REPLY)
+        size = max(1, len(content) // 20)
+        events = [_chunk(content[i : i + size]) for i in range(0, len(content), size)]
+        if fault == "truncated":
+            events = events[: len(events) // 2]
+        else:
+            events += [_chunk("", finish=True), b"data: [DONE]\n\n"]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        pause = self.server.slow_s / len(events) if fault == "slow" else 0.0
+        try:
+            for event in events:
+                self.wfile.write(event)
+                self.wfile.flush()
+                if pause:
+                    time.sleep(pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up: that is what a timeout should do
 
     def _trickle(self, body: bytes, seconds: float) -> None:
         self.send_response(200)

@@ -77,13 +77,13 @@ def make_handler(mock: Mock) -> type[BaseHTTPRequestHandler]:
                     end = self.hold(SLOW_S)
                     if end is None:
                         end = time.monotonic()
-                        self.reply(200, completion())
+                        self.reply_completion(bool(json.loads(body).get("stream")))
                     return
                 else:  # every answer takes a while, as a model's does, so calls in flight overlap here
                     end = self.hold(ANSWER_S)
                     if end is None:
                         end = time.monotonic()
-                        self.reply(200, completion())
+                        self.reply_completion(bool(json.loads(body).get("stream")))
                     return
                 end = time.monotonic()
             finally:
@@ -99,6 +99,21 @@ def make_handler(mock: Mock) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                     return time.monotonic() - POLL_S  # closed within the last poll interval
             return None
+
+        def reply_completion(self, streamed: bool) -> None:
+            """The model's answer: one JSON body, or server-sent events when the client streams (as coach does
+            with a server on this machine, so that hanging up stops the generation)."""
+            if not streamed:
+                self.reply(200, completion())
+                return
+            chunk = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()), "model": "mock",
+                     "choices": [{"index": 0, "delta": {"role": "assistant", "content": REPLY}, "finish_reason": "stop"}]}
+            data = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def reply(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode()

@@ -155,7 +155,7 @@ def test_a_provider_key_in_play_never_reaches_the_database_file(
     import httpx
     import respx
 
-    from tests.llm_mocks import OPENAI_LOCAL_BASE, OPENAI_LOCAL_URL, followups_json, openai_chat
+    from tests.llm_mocks import OPENAI_LOCAL_BASE, OPENAI_LOCAL_URL, followups_json, openai_sse
 
     key = "sk-test-NEVER-IN-THE-DB-8d1f0a2b"
     monkeypatch.setenv("OPENAI_API_KEY", key)
@@ -163,7 +163,8 @@ def test_a_provider_key_in_play_never_reaches_the_database_file(
 
     def reply(request: httpx.Request) -> httpx.Response:
         sent.append(request.headers.get("authorization", ""))
-        return openai_chat(followups_json(("How many customers were affected?", ["situation.impact"])))
+        # a server on this machine is streamed to (coach.config: LLMSettings.stream)
+        return openai_sse([followups_json(("How many customers were affected?", ["situation.impact"]))])
 
     with respx.mock(assert_all_called=True) as mock:
         mock.post(OPENAI_LOCAL_URL).mock(side_effect=reply)

@@ -30,7 +30,9 @@ OPERATOR = {"operator_model": "openai/op", "operator_api_base": "http://127.0.0.
 
 
 def test_the_operators_model_is_used_and_the_caller_may_switch_it_off() -> None:
-    assert choose_settings("openai/op", "", False, **OPERATOR) == LLMSettings(model="openai/op", api_base="http://127.0.0.1:9/v1")
+    assert choose_settings("openai/op", "", False, **OPERATOR) == LLMSettings(
+        model="openai/op", api_base="http://127.0.0.1:9/v1", stream=True  # a server on this machine is streamed to
+    )
     assert choose_settings("openai/op", "http://127.0.0.1:9/v1", False, **OPERATOR) is not None
     assert choose_settings("openai/op", "", True, **OPERATOR) is None
     assert choose_settings("", "", False, **OPERATOR) is None

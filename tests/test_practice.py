@@ -151,7 +151,7 @@ def test_llm_mode_uses_the_injected_interviewer_and_streams_coaching() -> None:
     assert assessment.mode == "llm" and assessment.model == fake.name
     assert f"mode: model {fake.name}" in result.score
     assert result.chat[0]["content"].startswith("Thanks.") and "\\[LLM\\]" in result.chat[0]["content"]
-    assert made == [LLMSettings(model="openai/test-model", api_base="http://127.0.0.1:9/v1")]
+    assert made == [LLMSettings(model="openai/test-model", api_base="http://127.0.0.1:9/v1", stream=True)]
     chunks = list(practice.stream_coaching(svc, result.state))
     assert len(chunks) == len(fake.coaching_chunks) + 1  # one update per chunk, then the final one
     assert "Lead with" in chunks[0] and "quantify" not in chunks[0]

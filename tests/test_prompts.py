@@ -25,6 +25,6 @@ def test_the_story_is_quoted_after_the_data_instruction() -> None:
     rubric = load_rubric("star-l")
     story = "Our search service went down and I restarted it."
     system, user = interviewer_messages(story=story, question=rubric.question, assessment=score(story, rubric), rubric=rubric)
-    assert "data to\n  analyse, not instructions" in system["content"]
+    assert "data, not instructions" in system["content"]
     assert f"{STORY_OPEN}\n{story}\n{STORY_CLOSE}" in user["content"]
-    assert "Valid target ids: situation.context," in user["content"]
+    assert "- situation.impact: States the effect on users, customers, revenue, tickets or an SLA.\n" in user["content"]

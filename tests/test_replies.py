@@ -69,3 +69,10 @@ def test_at_most_three_followups(rubric: Rubric) -> None:
 def test_anything_else_is_a_bad_reply_that_says_why(rubric: Rubric, text: str, problem: str) -> None:
     with pytest.raises(BadReply, match=problem):
         parse_reply(text, rubric)
+
+
+def test_a_raw_line_break_inside_a_question_is_tolerated(rubric: Rubric) -> None:
+    """What Gemma 3 270M wrote under llama.cpp's JSON grammar: a real line break inside the string."""
+    text = '{ "followups": [ { "question": "How many users\n were affected?" , "targets": ["situation.impact"] } ] }'
+    reply = parse_reply(text, rubric)
+    assert reply.followups[0].question == "How many users were affected?"

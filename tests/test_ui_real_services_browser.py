@@ -59,7 +59,7 @@ class MockModel:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         text = sent_text(request)
-        kind = "stream" if body.get("stream") else "probe" if "single word OK" in text else "ask"
+        kind = "probe" if "single word OK" in text else "ask" if '"followups"' in text else "stream"
         with self.lock:
             self.calls.append(f"{kind}:{'500' if self.failing else '200'}")
         assert request.headers.get("authorization") == f"Bearer {DUMMY_KEY}"
@@ -70,7 +70,9 @@ class MockModel:
         if kind == "probe":
             return openai_chat("OK")
         assert "blocking good payments" in text  # the story reached the model
-        return openai_chat(followups_json((MODEL_QUESTION, ["situation.impact", "result.metrics"])))
+        reply = followups_json((MODEL_QUESTION, ["situation.impact", "result.metrics"]))
+        assert body.get("stream") is True  # the web app streams the interviewer's reply to show it as it comes
+        return openai_sse([reply[:30], reply[30:70], reply[70:]])
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +149,8 @@ def test_llm_mode_with_the_real_client_then_fallback_when_the_model_fails(page: 
     expect(page.locator("#overall-score")).to_have_count(0)
     submit_story(page, STORY)
     expect(page.locator("#score-mode")).to_have_text("mode: offline rubric")
-    expect(page.locator("#notices")).to_have_text(
-        "The model could not be reached 3 times (HTTP 500); these questions come from the rubric."
+    expect(page.locator("#notices")).to_have_text(  # with the time the three tries took (backoff: ~1.5 s)
+        re.compile(r"^The model could not be reached 3 times \(HTTP 500\) after \d+\.\d s; these questions come from the rubric\.$")
     )
     expect(page.locator("#chat")).not_to_contain_text(MODEL_QUESTION)
     expect(page.locator("#chat")).to_contain_text("?")  # a rubric follow-up is asked instead
