@@ -16,34 +16,10 @@ from coach.models import Assessment
 from coach.rubric import load_rubric, rubrics_dir
 from coach.scorer import detections, score
 from conftest import REPO_ROOT, clean_env
+from depth_stories import GUIDE_FRAUD  # the guide's fraud example, retold
 
 RUBRIC = load_rubric("star-l")
 
-# The incident-story guide's fraud example, as retold in tests/depth_stories.py (GUIDE_FRAUD) on main.
-GUIDE_FRAUD = """\
-Situation: I was the on-call ML engineer for our real-time fraud detection model at a payments company. \
-At 2:05 PM on a Tuesday, alerts fired: the model was flagging 40% of transactions as fraudulent, against \
-a normal 2%, so thousands of legitimate customer payments were being declined at checkout. We declared a \
-P1 incident.
-
-Task: As the on-call engineer I owned the technical investigation and the fix, while our incident \
-commander ran the bridge with the payments and risk teams.
-
-Action: In the first 15 minutes I acknowledged the page, joined the incident bridge and checked the \
-model dashboards: prediction scores had jumped for every merchant at once. From 15 to 30 minutes I ruled \
-out model drift by comparing the live feature distributions with the training data, and saw that the \
-transaction-amount feature had shifted by a factor of 100. Then I traced it to an upstream data issue: \
-the payments team had switched the amount field from dollars to cents in a release at 1:50 PM. I wrote a \
-conversion step in our feature pipeline, tested it on the last hour of traffic, and deployed it at 3:10 PM. \
-Every 30 minutes I sent an executive update with the impact, the status, the ETA and the next update time.
-
-Result: The false-positive rate was back to 2% by 3:20 PM, about 75 minutes after the first alert, and \
-we re-processed the 18,000 declined payments so customers could retry.
-
-Learning: In the postmortem we added schema and unit checks on every upstream field the model reads, \
-with an alert on feature distribution shifts, and we now require upstream teams to announce data \
-format changes in a shared channel a week ahead.
-"""
 STORIES = [GUIDE_FRAUD, stories.STRONG, stories.OUT_OF_ORDER, stories.WE_ONLY, stories.TRANSCRIPT]
 EVAL_SET = REPO_ROOT.parent / "shared" / "eval" / "devset.jsonl"
 
