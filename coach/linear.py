@@ -64,23 +64,9 @@ def _case_free(pattern: str) -> bool:
 def _lookarounds(alternative: str) -> list[tuple[int, int]]:
     """(start, end) of each top-level look-around group in an alternative (end exclusive)."""
     found: list[tuple[int, int]] = []
-    i = 0
-    while i < len(alternative):
-        ch = alternative[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(alternative, i) + 1
-            continue
-        if _LOOKAROUND.match(alternative, i):
-            end = _group_end(alternative, i)
-            if end < 0:
-                return found
-            found.append((i, end + 1))
-            i = end + 1
-            continue
-        i += 1
+    for open_at, close_at in _groups(alternative):  # in the order they open
+        if (not found or open_at >= found[-1][1]) and _LOOKAROUND.match(alternative, open_at):
+            found.append((open_at, close_at + 1))
     return found
 
 
