@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from coach.drill_params import DrillParams
 from coach.matching import CompiledCues, Doc, compile_any
-from coach.rubric import Cues
+from coach.rubric import Cue, Cues
 from coach.quantities import DURATION
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def _either(cues: CompiledCues, facts: Facts, params: DrillParams) -> Outcome:
     return bool(hits), sorted(hits)
 
 
-def _compiled(any_: list[Any], also: list[list[Any]], unless: list[Any]) -> CompiledCues:
+def _compiled(any_: list[Cue], also: list[list[Cue]], unless: list[Cue]) -> CompiledCues:
     return CompiledCues.of(Cues(any=any_, also=also, unless=unless))
 
 

@@ -6,51 +6,37 @@ are generic; what they count and the limits they apply live in the rubric file u
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coach.cuelang import CueError, to_regexes
-from coach.linear import problem
+from coach.cues import Cue, check_cues
 
 #: Token shapes a detector can count (defined in coach.drill_detectors.SHAPES).
 Shape = Literal["snake_case", "dotted", "code", "acronym", "number", "clock", "duration", "day", "step", "paren"]
 
 
 class CueSet(BaseModel):
-    """Another way to meet a criterion or raise a flag (``either``): cue lists in the cue language of
-    coach.rubric.Cues (words one per line, word groups with exceptions, or a named pattern)."""
+    """Another way to meet a criterion or raise a flag (``either``): cue lists as in coach.rubric.Cues."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    any: list[Any] = Field(min_length=1)
-    also: list[list[Any]] = Field(default_factory=list)
-    unless: list[Any] = Field(default_factory=list)
+    any: list[Cue] = Field(min_length=1)
+    also: list[list[Cue]] = Field(default_factory=list)
+    unless: list[Cue] = Field(default_factory=list)
 
     @field_validator("any", "unless")
     @classmethod
-    def _compiles(cls, entries: list[Any]) -> list[Any]:
-        _check(entries)
+    def _compiles(cls, entries: list[Cue]) -> list[Cue]:
+        check_cues(entries)
         return entries
 
     @field_validator("also")
     @classmethod
-    def _compiles_nested(cls, groups: list[list[Any]]) -> list[list[Any]]:
+    def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
         for group in groups:
-            _check(group)
+            check_cues(group)
         return groups
-
-
-def _check(entries: list[Any]) -> None:
-    """Each entry must read in the cue language and compile to a pattern safe for linear-time matching."""
-    try:
-        regexes = to_regexes(entries)
-    except CueError as exc:
-        raise ValueError(str(exc)) from exc
-    for regex in regexes:
-        why = problem(regex)
-        if why is not None:
-            raise ValueError(why)
 
 
 class DrillParams(BaseModel):

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coach.cues import Cue, Pattern, WordGroup, check_cues, cue_regexes
 from coach.drill_params import DrillParams
-from coach.cuelang import CueError, to_regexes
 from coach.errors import RubricError
 from coach.linear import problem
 from coach.resources import data_dir
@@ -30,32 +30,11 @@ Detector = Literal["cues", "timeline", "metrics", "duration", "absent", "absent_
 _COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
+__all__ = ["Cue", "Pattern", "WordGroup", "cue_regexes"]  # the cue entries live in coach.cues; re-exported
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WordGroup(_Strict):
-    """Cues with word exceptions: ``store(s)``, but not right after "feature" or before "table(s)"."""
-
-    words: list[str] = Field(min_length=1)
-    not_after: list[str] = Field(default_factory=list)
-    not_before: list[str] = Field(default_factory=list)
-
-
-class Pattern(_Strict):
-    """A regular expression, where the structure needs one (numbers, "I" as a word, gaps of any words)."""
-
-    pattern: str
-    why: str = Field(min_length=1)
-
-
-#: One line of a cue list: words in the cue language (coach.cuelang), a word group, or a pattern.
-Cue = str | WordGroup | Pattern
-
-
-def cue_regexes(entries: list[Cue]) -> list[str]:
-    """The regular expressions a cue list stands for, in order."""
-    return to_regexes([e.model_dump(exclude_defaults=True) if isinstance(e, BaseModel) else e for e in entries])
 
 
 class Cues(_Strict):
@@ -83,33 +62,15 @@ class Cues(_Strict):
     @field_validator("any", "late", "unless", "steps")
     @classmethod
     def _compiles(cls, entries: list[Cue]) -> list[Cue]:
-        _check_cues(entries)
+        check_cues(entries)
         return entries
 
     @field_validator("also")
     @classmethod
     def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
         for group in groups:
-            _check_cues(group)
+            check_cues(group)
         return groups
-
-
-def _check_cues(entries: list[Cue]) -> None:
-    """Each cue must read in the cue language, and each pattern be safe for the linear-time matcher
-    (coach.linear). Words compile to safe expressions by construction: only patterns need the check."""
-    try:
-        regexes = cue_regexes(entries)
-    except CueError as exc:
-        raise ValueError(str(exc)) from exc
-    if len(regexes) == len(entries) and all(isinstance(e, str) for e in entries):
-        return
-    for entry in entries:
-        if isinstance(entry, str):
-            continue
-        for regex in cue_regexes([entry]):
-            why = problem(regex)
-            if why is not None:
-                raise ValueError(why)
 
 
 class Examples(_Strict):
@@ -234,7 +195,7 @@ class Rubric(_Strict):
     @field_validator("topic_cues")
     @classmethod
     def _topic_compiles(cls, entries: list[Cue]) -> list[Cue]:
-        _check_cues(entries)
+        check_cues(entries)
         return entries
 
     @model_validator(mode="after")
