@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 OPENAI_LOCAL_BASE = "http://127.0.0.1:8000/v1"
 OPENAI_LOCAL_URL = f"{OPENAI_LOCAL_BASE}/chat/completions"
@@ -13,6 +15,23 @@ OPENAI_HOSTED_URL = "https://api.openai.com/v1/chat/completions"
 OLLAMA_BASE = "http://127.0.0.1:11434"
 #: A key shaped like a real one; tests assert it appears in no output, notice, error or log record.
 SECRET_KEY = "sk-test-SECRET-9f8e7d6c5b4a39281706"
+#: coach's own settings that a user's shell may set and that would change what a test's model call does.
+COACH_LLM_ENV = ("COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE")
+
+
+def isolated_litellm(monkeypatch: pytest.MonkeyPatch, key: str | None = SECRET_KEY) -> Iterator[None]:
+    """For a fixture: a fake provider key (unless None), none of coach's LLM settings from the
+    environment, and LiteLLM's client cache flushed before and after (respx must see fresh clients)."""
+    from coach.llm import load_litellm  # sets LITELLM_LOCAL_MODEL_COST_MAP before the import
+
+    if key is not None:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+    for name in COACH_LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+    litellm = load_litellm()
+    litellm.in_memory_llm_clients_cache.flush_cache()
+    yield
+    litellm.in_memory_llm_clients_cache.flush_cache()
 
 
 def followups_json(*items: tuple[str, list[str]], feedback: str | None = "Lead with the impact.") -> str:

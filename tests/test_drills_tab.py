@@ -14,11 +14,11 @@ from coach import drills_tab as drills
 from coach.briefs import load_briefs
 from coach.config import LLMSettings
 from coach.errors import LLMTimeout
-from coach.llm import LiteLLMInterviewer, load_litellm
+from coach.llm import LiteLLMInterviewer
 from coach.practice import PracticeServices
 from coach.prompts import Message
 from coach.questions import load_questions
-from tests.llm_mocks import OPENAI_LOCAL_BASE, OPENAI_LOCAL_URL, openai_chat
+from tests.llm_mocks import OPENAI_LOCAL_BASE, OPENAI_LOCAL_URL, isolated_litellm, openai_chat
 
 BANK = load_briefs()
 BRIEF = BANK.briefs[0].id
@@ -130,12 +130,7 @@ def test_rewrite_failure_is_a_warning() -> None:
 
 @pytest.fixture
 def _litellm_clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE"):
-        monkeypatch.delenv(name, raising=False)
-    litellm = load_litellm()
-    litellm.in_memory_llm_clients_cache.flush_cache()
-    yield
-    litellm.in_memory_llm_clients_cache.flush_cache()
+    yield from isolated_litellm(monkeypatch, key=None)
 
 
 @pytest.mark.usefixtures("_litellm_clean")

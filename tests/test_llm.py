@@ -18,7 +18,7 @@ import respx
 
 from coach.config import LLMSettings
 from coach.errors import LLMAuthError, LLMBadReply, LLMBadRequest, LLMRateLimited, LLMTimeout, LLMUnavailable
-from coach.llm import LiteLLMInterviewer, load_litellm, translate_error
+from coach.llm import LiteLLMInterviewer, translate_error
 from coach.rubric import Rubric, load_rubric
 from coach.scorer import score
 from coach.service import evaluate
@@ -29,6 +29,7 @@ from tests.llm_mocks import (
     OPENAI_LOCAL_URL,
     SECRET_KEY,
     followups_json,
+    isolated_litellm,
     ollama_chat,
     ollama_generate,
     openai_chat,
@@ -64,13 +65,7 @@ def rubric() -> Rubric:
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A fake key for hosted calls, no user redaction from the environment, a clean LiteLLM client cache."""
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
-    for name in ("COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE"):
-        monkeypatch.delenv(name, raising=False)
-    litellm = load_litellm()  # sets LITELLM_LOCAL_MODEL_COST_MAP before the import
-    litellm.in_memory_llm_clients_cache.flush_cache()
-    yield
-    litellm.in_memory_llm_clients_cache.flush_cache()
+    yield from isolated_litellm(monkeypatch)
 
 
 class FakeTime:

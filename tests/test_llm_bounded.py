@@ -12,7 +12,7 @@ import respx
 
 from coach import partial_reply
 from coach.config import LLMSettings
-from coach.llm import LiteLLMInterviewer, load_litellm
+from coach.llm import LiteLLMInterviewer
 from coach.prompts import MAX_FOLLOWUPS, valid_target_ids
 from coach.replies import parse_reply
 from coach.reply_schema import FEEDBACK_MAX_CHARS, QUESTION_MAX_CHARS, reply_max_tokens, reply_schema
@@ -24,8 +24,8 @@ from tests.llm_mocks import (
     OPENAI_HOSTED_URL,
     OPENAI_LOCAL_BASE,
     OPENAI_LOCAL_URL,
-    SECRET_KEY,
     followups_json,
+    isolated_litellm,
     ollama_chat,
     openai_chat,
     openai_error,
@@ -46,13 +46,7 @@ def rubric() -> Rubric:
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET_KEY)
-    for name in ("COACH_MODEL", "COACH_API_BASE", "COACH_REDACT", "COACH_TIMEOUT", "COACH_DEADLINE"):
-        monkeypatch.delenv(name, raising=False)
-    litellm = load_litellm()
-    litellm.in_memory_llm_clients_cache.flush_cache()
-    yield
-    litellm.in_memory_llm_clients_cache.flush_cache()
+    yield from isolated_litellm(monkeypatch)
 
 
 def body(route: respx.Route, index: int = 0) -> dict[str, object]:
