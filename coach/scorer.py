@@ -174,7 +174,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
             "word_count": word_count,
             "segments": _attribute(doc.seg, picker.components(
                 evidence_hits, {cid: c["component"] for cid, c in criteria.items()}, compiled.highlight_weights
-            ), compiled.headings),
+            ), picker.facts.headings),  # the headings the ranker read: found once
         }
     )
 
@@ -295,11 +295,12 @@ def _headings(seg: Segmented, headings: Headings) -> list[str | None]:
     return out
 
 
-def _attribute(seg: Segmented, components: list[str | None], headings: Headings) -> list[dict[str, Any]]:
-    """Each sentence's STAR-L component (Segment data): an explicit heading wins, else the component
-    of the evidence it carries (coach.evidence)."""
+def _attribute(seg: Segmented, components: list[str | None], headings: list[str | None]) -> list[dict[str, Any]]:
+    """Each sentence's STAR-L component (Segment data): an explicit heading wins (``headings``: per
+    sentence, the component of the heading it sits under), else the component of the evidence it
+    carries (coach.evidence)."""
     out: list[dict[str, Any]] = []
-    for sentence, heading, component in zip(seg.sentences, _headings(seg, headings), components):
+    for sentence, heading, component in zip(seg.sentences, headings, components):
         text = seg.text[sentence.start : sentence.end]
         out.append({"start": sentence.start, "end": sentence.end, "text": text, "component": heading or component})
     return out
