@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -141,7 +142,7 @@ class HistoryStore:
         try:
             db.row_factory = sqlite3.Row
             check_version(db)  # before anything writes: a newer coach's file is left exactly as it is
-            db.execute("PRAGMA journal_mode = WAL")
+            _ensure_wal(db, self.timeout_s)
             db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable enough, never corrupts
             db.execute("PRAGMA secure_delete = ON")  # a deleted story is overwritten, not left in free pages
             migrate(db)
@@ -236,3 +237,19 @@ def _from_row(row: sqlite3.Row) -> AttemptRecord:
         return AttemptRecord.model_validate(data)
     except ValueError as exc:  # a row edited by hand into something else
         raise HistoryError(f"attempt {data.get('id')} in the history cannot be read ({exc.__class__.__name__})") from exc
+
+
+def _ensure_wal(db: sqlite3.Connection, timeout_s: float) -> None:
+    """Put the file in WAL mode (it stays so: later connections only read the mode). Switching needs an
+    exclusive lock, and SQLite answers "locked" at once, without its busy timeout, while another
+    process is creating or migrating the same new file: wait for it here, up to ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not str(getattr(exc, "sqlite_errorname", "")).startswith(_BUSY) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
