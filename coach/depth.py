@@ -9,20 +9,23 @@ Both are data in the question bank (rubrics/questions.yaml):
   back rather than fix forward?"), each asked when its ``when`` cues occur in the story (no ``when``:
   any story) and never when its ``skip`` cues show the story already answers it.
 
-Cues are plain case-insensitive word/phrase alternations matched sentence by sentence; validation
-refuses look-arounds and nested quantifiers, so a cue can never make matching slow. No criterion id
+Cues are lists in the rubric's cue language (coach.cuelang: one word or phrase a line, ``{pattern, why}``
+only where structure needs one), matched sentence by sentence by the linear-time engine, so a cue in a
+user's bank can never make matching slow. No criterion id
 is named here: the leadership signals list the criteria they read, in the data.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from coach.cues import Cue, check_cues
+from coach.linear import LinearPattern
+from coach.matching import Doc, compile_cues
 from coach.models import Assessment, DepthItemResult, DepthReport, FollowUp, Span
 from coach.segment import segment
 
@@ -31,54 +34,11 @@ DEPTH_PREFIX = "depth."
 PROBE_PREFIX = "probe."
 _QUOTE_WORDS = 14
 _MAX_EVIDENCE = 2
-_LOOKAROUND = re.compile(r"\(\?<?[=!]")
-_QUANTIFIER = re.compile(r"[*+?]|\{\d")
+_CUE: TypeAdapter[Cue] = TypeAdapter(Cue)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_cue(pattern: str) -> str:
-    if _LOOKAROUND.search(pattern):
-        raise ValueError(f"cue {pattern!r}: look-arounds are not allowed (list exceptions under skip instead)")
-    if _nested_quantifier(pattern):
-        raise ValueError(f"cue {pattern!r}: a quantified group holds another quantifier (slow to match)")
-    try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid cue {pattern!r}: {exc}") from exc
-    return pattern
-
-
-def _nested_quantifier(pattern: str) -> bool:
-    """A quantified group that itself holds a quantifier — (a+)+, (?:\\w*s)? — can match in exponential time."""
-    stack: list[bool] = []  # per open group: does it hold a quantifier?
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":  # a character class: skip to its end
-            i += 2 if pattern[i + 1 : i + 2] == "]" else 1
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif ch == "(":
-            stack.append(False)
-            if pattern.startswith("(?", i):  # (?: (?P<name> (?i) — the ? is no quantifier
-                i += 2
-                continue
-        elif ch == ")":
-            inner = stack.pop() if stack else False
-            if inner and _QUANTIFIER.match(pattern, i + 1):
-                return True
-            if stack:
-                stack[-1] = stack[-1] or inner
-        elif _QUANTIFIER.match(pattern, i) and stack:
-            stack[-1] = True
-        i += 1
-    return False
 
 
 class DepthExamples(_Strict):
@@ -93,16 +53,17 @@ class DepthItem(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str = Field(min_length=1)
-    cues: list[str] = Field(min_length=1)
+    cues: list[Cue] = Field(min_length=1)
     #: When given, the same sentence must also match one of these (e.g. "schema" near "changed").
-    also: list[str] = Field(default_factory=list)
+    also: list[Cue] = Field(default_factory=list)
     followup: str = Field(min_length=1)
     examples: DepthExamples
 
     @field_validator("cues", "also")
     @classmethod
-    def _cues_valid(cls, patterns: list[str]) -> list[str]:
-        return [_check_cue(p) for p in patterns]
+    def _cues_valid(cls, entries: list[Cue]) -> list[Cue]:
+        check_cues(entries)
+        return entries
 
 
 class ProbeExamples(_Strict):
@@ -118,17 +79,18 @@ class Probe(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     question: str = Field(min_length=1)
     #: Asked only when the story says one of these (empty: asked of any story); a matching sentence is quoted.
-    when: list[str] = Field(default_factory=list)
+    when: list[Cue] = Field(default_factory=list)
     #: Which matching sentence to quote: the first (a cause is found early), the last (a fix is told late), none.
     quote: Literal["first", "last", "none"] = "first"
     #: Never asked when the story says one of these: it already answers the question.
-    skip: list[str] = Field(min_length=1)
+    skip: list[Cue] = Field(min_length=1)
     examples: ProbeExamples
 
     @field_validator("when", "skip")
     @classmethod
-    def _cues_valid(cls, patterns: list[str]) -> list[str]:
-        return [_check_cue(p) for p in patterns]
+    def _cues_valid(cls, entries: list[Cue]) -> list[Cue]:
+        check_cues(entries)
+        return entries
 
 
 class LeadershipSignal(_Strict):
@@ -152,23 +114,28 @@ class Probing(_Strict):
 # --- matching --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
-
-
-def _sentences_matching(text: str, cues: Sequence[str], also: Sequence[str] = ()) -> list[Span]:
+def _sentences_matching(text: str, cues: Sequence[Cue], also: Sequence[Cue] = ()) -> list[Span]:
     """The sentences of ``text`` that match one of ``cues`` (and one of ``also``, when given), in order."""
-    pattern, extra = _compiled(tuple(cues)), _compiled(tuple(also))
+    pattern = _compiled(cues)
     if pattern is None:
         return []
-    seg = segment(text)
-    found: list[Span] = []
-    for sentence in seg.sentences:
-        chunk = text[sentence.start : sentence.end]
-        if pattern.search(chunk) and (extra is None or extra.search(chunk)):
-            found.append(Span(text=chunk, start=sentence.start, end=sentence.end))
-    return found
+    doc = Doc(segment(text))
+    found = doc.sentences_matching(pattern)
+    if also:
+        found &= doc.sentences_matching(_compiled(also))
+    sentences = doc.seg.sentences
+    return [Span(text=text[s.start : s.end], start=s.start, end=s.end) for s in (sentences[i] for i in sorted(found))]
+
+
+def _compiled(entries: Sequence[Cue]) -> LinearPattern | None:
+    # Word cues are their own key; a mapping (frozen, but it holds lists) is keyed by its JSON.
+    return _compiled_list(tuple((e, "") if isinstance(e, str) else ("", e.model_dump_json()) for e in entries))
+
+
+@lru_cache(maxsize=512)
+def _compiled_list(entries: tuple[tuple[str, str], ...]) -> LinearPattern | None:
+    """Compiled once per distinct list."""
+    return compile_cues([word or _CUE.validate_json(mapping) for word, mapping in entries])
 
 
 def depth_item_met(text: str, item: DepthItem) -> list[Span]:

@@ -81,16 +81,19 @@ def test_probe_examples_asked_and_skipped(bank: QuestionBank) -> None:
 @pytest.mark.parametrize(
     ("cue", "expected"),
     [
-        (r"\b(?<!not )rolled back\b", "look-arounds are not allowed"),
-        (r"\b(?:roll\w*)+ back\b", "quantified group holds another quantifier"),
-        (r"(a+)+$", "quantified group holds another quantifier"),
-        (r"\b(?:unclosed\b", "invalid cue"),
+        (r"'\\b(?:rolled back\\b'", "is not allowed in a cue word"),  # a regex is not a word cue
+        ("'roll(ed back'", "cannot read"),
+        (r"{pattern: '(a+)+$', why: w}", "nested repetition"),
+        (r"{pattern: '(a)\\1', why: w}", "back-references"),
+        (r"{pattern: '\\b(?:unclosed\\b', why: w}", "invalid regular expression"),
     ],
 )
 def test_a_slow_or_broken_cue_is_refused_with_the_field(cue: str, expected: str) -> None:
+    """The bank's cues pass the rubric's check (coach.cues): words, or a pattern the linear-time matcher
+    can run; a hostile pattern is refused when the bank loads, never run."""
     text = (
         "questions:\n  - {id: q, title: Q, text: Tell me}\n"
-        "probes:\n  - id: p\n    question: Why?\n    skip: ['" + cue + "']\n"
+        "probes:\n  - id: p\n    question: Why?\n    skip: [" + cue + "]\n"
         "    examples: {asks: [a], skips: [b]}\n"
     )
     with pytest.raises(RubricError) as info:
@@ -101,7 +104,7 @@ def test_a_slow_or_broken_cue_is_refused_with_the_field(cue: str, expected: str)
 def test_a_depth_item_without_examples_is_refused() -> None:
     text = (
         "questions:\n  - id: q\n    title: Q\n    text: Tell me\n    depth:\n"
-        "      - {id: d, label: D, cues: ['\\bgpu\\b'], followup: 'GPU?'}\n"
+        "      - {id: d, label: D, cues: [gpu], followup: 'GPU?'}\n"
     )
     with pytest.raises(RubricError, match=r"questions\[q\]\.depth\[d\]\.examples"):
         parse_questions(text, "bank.yaml")
