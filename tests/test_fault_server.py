@@ -40,7 +40,9 @@ def test_each_fault_is_what_its_name_says() -> None:
 
 
 def test_batch_with_every_fault_writes_every_line_scored_and_labelled() -> None:
-    result = run(rows=40, fault_rate=0.2, concurrency=4, slow_s=1.0, timeout_s=2.0, deadline_s=6.0)
+    # Generous limits: on a loaded machine a 429 retried past a tight deadline is labelled as the deadline,
+    # and a clean reply may take longer than 2 s; what is tested is that every fault gets its own label.
+    result = run(rows=40, fault_rate=0.2, concurrency=4, slow_s=1.0, timeout_s=10.0, deadline_s=30.0)
     assert result["exit"] == 0, result["stderr"]
     assert result["lines"] == result["rows"] == result["scored"] == 40
     assert result["in_order"]
