@@ -12,7 +12,6 @@ the page as it is" (coach.ui turns it into ``gr.skip()``).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -96,7 +95,6 @@ def default_transcriber(path: str) -> TranscriptLike:
 
 def default_make_interviewer(settings: LLMSettings) -> Interviewer | None:
     """coach.llm.LiteLLMInterviewer, imported (with litellm) the first time a model is used."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no price-list download at import
     try:
         from coach.llm import LiteLLMInterviewer
     except ImportError as exc:

@@ -8,11 +8,9 @@ is imported here beyond gradio: litellm and faster-whisper load when first used.
 
 from __future__ import annotations
 
-import os
+from coach.startup import apply_env_defaults
 
-# Before gradio is imported: no analytics, no Hugging Face hub look-ups (gradio_client asks otherwise).
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+apply_env_defaults(web=True)  # before gradio is imported (a no-op when the entry point did it already)
 
 from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from typing import Any  # noqa: E402

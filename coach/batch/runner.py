@@ -51,6 +51,7 @@ from coach.models import Assessment
 from coach.rubric import Rubric
 from coach.deadline import score_within
 from coach.service import Interviewer, ask_followups
+from coach.startup import apply_env_defaults
 
 if TYPE_CHECKING:
     from coach.config import LLMSettings
@@ -196,7 +197,7 @@ def _llm_worker_context() -> Any:
     """Workers that ask the model come from a fork server that imported litellm once (~2 s of CPU),
     not from spawn, where every worker would import it again, on the cores the run needs. The fork
     server is single-threaded (litellm starts no thread on import), so forking it is safe."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # the fork server inherits it
+    apply_env_defaults()  # the fork server inherits them
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["coach.batch.runner", "coach.llm", "litellm"])
     return context
