@@ -40,7 +40,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any, Literal
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from coach.batch.readers import Row
 from coach.batch.writers import AnswerSummary, LineEncoder, LineSink, error_record, result_record, summary_of
@@ -203,6 +205,23 @@ def _llm_worker_context() -> Any:
     return context
 
 
+class _WorkerTracker:
+    """A multiprocessing context that remembers the worker processes a ProcessPoolExecutor starts
+    through it (the executor keeps its own list private), so a stopped run can end them."""
+
+    def __init__(self, context: BaseContext) -> None:
+        self._context: Any = context  # typeshed's BaseContext has no Process; every concrete one has
+        self.processes: list[BaseProcess] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)  # queues, locks, the start method: the real context's
+
+    def Process(self, *args: Any, **kwargs: Any) -> BaseProcess:  # noqa: N802 (multiprocessing's name)
+        process: BaseProcess = self._context.Process(*args, **kwargs)
+        self.processes.append(process)
+        return process
+
+
 def _ready() -> None:
     """A no-op task: submitting it makes the pool start a worker."""
 
@@ -289,10 +308,11 @@ class Runner:
     def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
         scorer = self.scorer
         llm = self._worker_llm
+        # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
+        context = _WorkerTracker(multiprocessing.get_context("spawn") if llm is None else _llm_worker_context())
         executor = ProcessPoolExecutor(
             self.processes,
-            # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
-            mp_context=multiprocessing.get_context("spawn") if llm is None else _llm_worker_context(),
+            mp_context=cast(BaseContext, context),
             initializer=_init_worker,
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices, llm),
         )
@@ -336,13 +356,13 @@ class Runner:
                 yield from collect(*pending.popleft())
         finally:
             if pool is not None:
-                workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
                 pool.shutdown(wait=False, cancel_futures=True)
                 if llm is not None and pending:
                     # Stopped early (Ctrl-C): a worker may be waiting on slow model calls; its results
                     # are not wanted, and the interpreter's exit would otherwise wait for it.
-                    for process in workers:
-                        process.terminate()
+                    for process in context.processes:
+                        if process.is_alive():
+                            process.terminate()
 
     def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Generator[Outcome, None, None]:
         window = self.concurrency * 2
