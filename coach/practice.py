@@ -31,7 +31,7 @@ from coach.models import Assessment
 from coach.practice_history import save_attempt, save_exchange
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
-from coach.service import Interviewer
+from coach.service import Interviewer, with_notices
 
 
 class _Keep:
@@ -358,7 +358,7 @@ def submit_answer(
         session = start_interview(story or "", rubric, interviewer, question=question, probing=probing)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
-    session.assessment.notices[:0] = notices
+    session = session.model_copy(update={"assessment": with_notices(session.assessment, notices, first=True)})
     delivery = state.delivery if state.delivery and state.delivery.matches(story) else None
     attempt = Attempt(
         number=len(state.attempts) + 1,
@@ -398,8 +398,7 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         session = answer_followup(attempt.session, answer or "", rubric, interviewer)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
-    session.assessment.notices[:0] = notices
-    attempt.session = session
+    attempt.session = session.model_copy(update={"assessment": with_notices(session.assessment, notices, first=True)})
     not_saved = save_exchange(services, attempt)
     status = (
         view.status(f"Re-scored, but your answer was not saved to your history: {not_saved}", "warn")

@@ -52,7 +52,7 @@ from coach.inputs import check_story
 from coach.models import Assessment
 from coach.rubric import Rubric
 from coach.deadline import score_within
-from coach.service import Interviewer, ask_followups
+from coach.service import Interviewer, ask_followups, with_notices, with_offline_followups
 from coach.startup import apply_env_defaults
 
 if TYPE_CHECKING:
@@ -98,11 +98,11 @@ class RowScorer:
             return self.error(row.id, str(exc))
         except Exception as exc:  # a scorer bug must cost one row, never the run
             return self.error(row.id, f"internal error while scoring: {type(exc).__name__}: {exc} (please report this)")
-        assessment.notices.extend(self.notices)
+        assessment = with_notices(assessment, self.notices)
         if self.followups == "llm" and assessment.is_story:
             return _Scored(row, assessment)
         if self.followups != "none":
-            assessment.followups = offline_followups(assessment, self.rubric)
+            assessment = with_offline_followups(assessment, offline_followups(assessment, self.rubric))
         return self.finish(row.id, assessment)
 
     def finish(self, row_id: str, assessment: Assessment) -> Outcome:
@@ -119,13 +119,14 @@ class RowScorer:
 
 def ask_row(scorer: RowScorer, interviewer: Interviewer, item: _Scored) -> Outcome:
     """The model's follow-ups for one scored row; any failure → the rubric's, with a notice."""
-    row, assessment = item.row, item.assessment
+    row, scored = item.row, item.assessment
     try:
-        assessment = ask_followups(row.text, scorer.rubric, assessment, interviewer, row.question)
+        assessment = ask_followups(row.text, scorer.rubric, scored, interviewer, row.question)
     except Exception as exc:  # an interviewer bug must not lose a scored row: the rubric asks instead
-        assessment.followups = offline_followups(assessment, scorer.rubric)
-        assessment.notices.append(
-            f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric."
+        assessment = with_offline_followups(
+            scored,
+            offline_followups(scored, scorer.rubric),
+            f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric.",
         )
     return scorer.finish(row.id, assessment)
 
