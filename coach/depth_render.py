@@ -1,23 +1,19 @@
 """Technical depth and leadership, rendered: text and Markdown for the CLI, HTML panels for the web app.
 
 Depth is shown apart from the STAR-L score (it is not part of it). Every piece of story text goes
-through the escaping of its format (coach.webview.esc for HTML, coach.render's Markdown escaping).
+through the escaping of its format (coach.webview.esc for HTML, coach.textfmt.md_escape for Markdown).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from coach import webview as view
 from coach.depth import LeadershipSignal, leadership
 from coach.models import Assessment, DepthReport
+from coach.textfmt import clip, md_escape
 
 _TEXT_QUOTE = 160
-
-
-def _clip(text: str, limit: int = _TEXT_QUOTE) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _heading(report: DepthReport) -> str:
@@ -30,18 +26,17 @@ def text_lines(report: DepthReport | None) -> list[str]:
     lines = ["", _heading(report)]
     for item_id, item in report.items.items():
         lines.append(f"  {'✓' if item.met else '✗'} {item.label} [{item_id}]")
-        lines += [f'      "{_clip(span.text)}"' for span in item.evidence[:1]]
+        lines += [f'      "{clip(span.text, _TEXT_QUOTE)}"' for span in item.evidence[:1]]
     return lines
 
 
-def markdown_lines(report: DepthReport | None, escape: Callable[[str], str]) -> list[str]:
-    """``escape`` is coach.render's Markdown escaper (passed in: render imports this module)."""
+def markdown_lines(report: DepthReport | None) -> list[str]:
     if report is None:
         return []
-    lines = ["", "## Technical depth", "", f"*{escape(_heading(report).removeprefix('Technical depth — '))}*", ""]
+    lines = ["", "## Technical depth", "", f"*{md_escape(_heading(report).removeprefix('Technical depth — '))}*", ""]
     for item_id, item in report.items.items():
-        lines.append(f"- [{'x' if item.met else ' '}] **{escape(item.label)}** (`{item_id}`)")
-        lines += [f"  > {escape(_clip(span.text))}" for span in item.evidence[:1]]
+        lines.append(f"- [{'x' if item.met else ' '}] **{md_escape(item.label)}** (`{item_id}`)")
+        lines += [f"  > {md_escape(clip(span.text, _TEXT_QUOTE))}" for span in item.evidence[:1]]
     return lines
 
 

@@ -32,6 +32,7 @@ from coach.practice_history import save_attempt, save_exchange
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
 from coach.service import Interviewer, with_notices
+from coach.textfmt import md_escape
 
 
 class _Keep:
@@ -265,9 +266,9 @@ def chat_messages(session: InterviewSession) -> list[ChatMessage]:
         else:
             before, now = scores[index - 1], scores[index]
             lead = f"Now **{now}/100** ({_signed(now - before)})."
-        messages.append({"role": "assistant", "content": f"{lead} {view.md_escape(question.question)}"})
+        messages.append({"role": "assistant", "content": f"{lead} {md_escape(question.question)}"})
         if index < len(session.turns):
-            messages.append({"role": "user", "content": view.md_escape(session.turns[index].answer)})
+            messages.append({"role": "user", "content": md_escape(session.turns[index].answer)})
     if session.pending is None:
         final = scores[-1] if scores else session.assessment.overall
         if session.turns:

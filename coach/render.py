@@ -7,6 +7,7 @@ import json
 from coach import depth_render
 from coach.models import Assessment
 from coach.rubric import Rubric
+from coach.textfmt import clip, md_escape
 
 _MAX_QUOTE = 160
 
@@ -43,7 +44,7 @@ def to_text(assessment: Assessment, rubric: Rubric) -> str:
             mark = "✓" if result.met else "✗"
             lines.append(f"  {mark} {criterion.name} [{criterion.id}]")
             if result.met:
-                lines += [f'      "{_clip(span.text)}"' for span in result.evidence[:2]]
+                lines += [f'      "{clip(span.text, _MAX_QUOTE)}"' for span in result.evidence[:2]]
             else:
                 lines.append(f"      missing: {criterion.description}")
     flags = [(f, a.red_flags[f.id]) for f in rubric.red_flags if a.red_flags[f.id].raised]
@@ -51,7 +52,7 @@ def to_text(assessment: Assessment, rubric: Rubric) -> str:
     lines.append("Red flags: " + ("none" if not flags else ""))
     for flag, raised in flags:
         lines.append(f"  ⚑ {flag.name} [{flag.id}]: {flag.description}")
-        lines += [f'      "{_clip(span.text)}"' for span in raised.evidence[:2]]
+        lines += [f'      "{clip(span.text, _MAX_QUOTE)}"' for span in raised.evidence[:2]]
     lines += depth_render.text_lines(a.depth)
     if a.followups:
         lines.append("")
@@ -67,10 +68,10 @@ def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
     lines = [
         f"# {_heading(rubric)}: {a.overall}/100 — level {a.level} ({a.level_label})",
         "",
-        f"*{_md(mode_line(a))}*",
+        f"*{md_escape(mode_line(a))}*",
         "",
     ]
-    lines += [f"> **Note:** {_md(n)}" for n in a.notices]
+    lines += [f"> **Note:** {md_escape(n)}" for n in a.notices]
     lines += ["", "| component | score | criteria met |", "|---|---:|---:|"]
     lines += [f"| {c.name} | {c.score} | {c.met}/{c.total} |" for c in a.components.values()]
     for component in rubric.components:
@@ -80,29 +81,17 @@ def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
             box = "x" if result.met else " "
             lines.append(f"- [{box}] **{criterion.name}** (`{criterion.id}`)")
             if result.met:
-                lines += [f"  > {_md(_clip(span.text))}" for span in result.evidence[:2]]
+                lines += [f"  > {md_escape(clip(span.text, _MAX_QUOTE))}" for span in result.evidence[:2]]
             else:
-                lines.append(f"  missing: {_md(criterion.description)}")
+                lines.append(f"  missing: {md_escape(criterion.description)}")
     lines += ["", "## Red flags", ""]
     raised = [f for f in rubric.red_flags if a.red_flags[f.id].raised]
-    lines += [f"- **{f.name}** (`{f.id}`): {_md(f.description)}" for f in raised] or ["None."]
-    lines += depth_render.markdown_lines(a.depth, _md)
+    lines += [f"- **{f.name}** (`{f.id}`): {md_escape(f.description)}" for f in raised] or ["None."]
+    lines += depth_render.markdown_lines(a.depth)
     if a.followups:
         lines += ["", "## Follow-up questions", ""]
-        lines += [f"{i}. {_md(f.question)}" for i, f in enumerate(a.followups, 1)]
+        lines += [f"{i}. {md_escape(f.question)}" for i, f in enumerate(a.followups, 1)]
     if a.feedback:
-        lines += ["", "## Coaching", "", _md(a.feedback)]
+        lines += ["", "## Coaching", "", md_escape(a.feedback)]
     return "\n".join(lines) + "\n"
 
-
-def _clip(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _MAX_QUOTE else flat[: _MAX_QUOTE - 1] + "…"
-
-
-def _md(text: str) -> str:
-    """Neutralise Markdown/HTML in user text so a story cannot inject markup into the report."""
-    out = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#":
-        out = out.replace(ch, "\\" + ch)
-    return out

@@ -24,6 +24,7 @@ from coach import practice_stream  # noqa: E402
 from coach import ui_progress  # noqa: E402
 from coach import webview as view  # noqa: E402
 from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
+from coach.textfmt import md_escape  # noqa: E402
 
 TITLE = "STAR-L Coach"
 
@@ -141,7 +142,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                             label="Question",
                             elem_id="question",
                         )
-                        question_text = gr.Markdown(view.md_escape(bank.default.text), elem_id="question-text")
+                        question_text = gr.Markdown(md_escape(bank.default.text), elem_id="question-text")
                         custom_question = gr.Textbox(
                             label="…or type your own question", placeholder="Optional", elem_id="custom-question"
                         )
@@ -247,7 +248,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
 
         def on_question(question_id: str | None) -> tuple[str, str]:
             text = practice.resolve_question(services, question_id, None)
-            return view.md_escape(text), practice.question_hints(services, question_id)
+            return md_escape(text), practice.question_hints(services, question_id)
 
         def on_submit(
             question_id: str | None, own_question: str | None, story_text: str, model_name: str | None,

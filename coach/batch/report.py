@@ -5,7 +5,7 @@ run writes its output, or afterwards by re-reading the output file (which is how
 report over every line, old and new). Only the answers table grows with the cohort, and it is capped.
 
 The HTML page is self-contained: inline CSS and SVG, no scripts, no external assets. Every piece of
-user text (ids, error messages) goes through ``html.escape``; in Markdown through ``_md``.
+user text (ids, error messages) goes through ``html.escape``; in Markdown through ``coach.textfmt.md_cell``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from coach.batch.writers import AnswerSummary
 from coach.rubric import Rubric
+from coach.textfmt import md_cell
 
 #: Rows shown in the answers table; the statistics always cover every answer.
 TABLE_LIMIT = 5_000
@@ -209,9 +210,9 @@ def _bars_svg(items: list[tuple[str, float, str]], scale: float, label_width: in
 def to_markdown(cohort: Cohort, title: str = "Batch report") -> str:
     mean = cohort.mean()
     lines = [
-        f"# {_md(title)}",
+        f"# {md_cell(title)}",
         "",
-        f"Rubric: {_md(cohort.rubric.name)} (`{cohort.rubric.id}`). Answers: {cohort.answers}, scored: "
+        f"Rubric: {md_cell(cohort.rubric.name)} (`{cohort.rubric.id}`). Answers: {cohort.answers}, scored: "
         f"{cohort.scored}, errors: {cohort.errors}, mean score: {f'{mean:.1f}' if mean is not None else '–'}.",
         "",
         "## Score distribution",
@@ -224,26 +225,19 @@ def to_markdown(cohort: Cohort, title: str = "Batch report") -> str:
         upper = 100 if i == _BINS - 1 else i * 10 + 9
         lines.append(f"| {i * 10}–{upper} | {count} | {'█' * round(20 * count / peak)} |")
     lines += ["", "## Levels", "", "| level | answers |", "|---|---:|"]
-    lines += [f"| {_md(label)} | {count} |" for label, count in cohort.level_counts()]
+    lines += [f"| {md_cell(label)} | {count} |" for label, count in cohort.level_counts()]
     lines += ["", "## Criteria (most-missed first)", "", "| criterion | id | met by |", "|---|---|---:|"]
-    lines += [f"| {_md(name)} | `{cid}` | {rate:.0%} |" for cid, name, rate in cohort.hit_rates()]
+    lines += [f"| {md_cell(name)} | `{cid}` | {rate:.0%} |" for cid, name, rate in cohort.hit_rates()]
     lines += ["", "## Red flags", "", "| red flag | id | raised |", "|---|---|---:|"]
-    lines += [f"| {_md(name)} | `{fid}` | {count} |" for fid, name, count in cohort.flag_counts()]
+    lines += [f"| {md_cell(name)} | `{fid}` | {count} |" for fid, name, count in cohort.flag_counts()]
     lines += ["", "## Answers", ""]
     if cohort.answers > len(cohort.table):
         lines += [f"The first {len(cohort.table):,} of {cohort.answers:,} answers.", ""]
     lines += ["| id | score | level | top missing |", "|---|---:|---|---|"]
     for row in cohort.table:
         if row.error is not None:
-            lines.append(f"| {_md(row.id)} | | error | {_md(row.error)} |")
+            lines.append(f"| {md_cell(row.id)} | | error | {md_cell(row.error)} |")
         else:
-            lines.append(f"| {_md(row.id)} | {row.overall} | {_md(row.level)} | {_md(', '.join(row.top_missing) or '—')} |")
+            lines.append(f"| {md_cell(row.id)} | {row.overall} | {md_cell(row.level)} | {md_cell(', '.join(row.top_missing) or '—')} |")
     return "\n".join(lines) + "\n"
 
-
-def _md(text: str) -> str:
-    """User text in a Markdown table cell: no markup, no HTML, no line breaks."""
-    out = " ".join(text.split()).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#!":
-        out = out.replace(ch, "\\" + ch)
-    return out
