@@ -17,7 +17,7 @@ from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from coach import batch_tab as batch  # noqa: E402
+from coach.batch import web as batch  # noqa: E402
 from coach import drills_tab as drills  # noqa: E402
 from coach import practice  # noqa: E402
 from coach import practice_stream  # noqa: E402
@@ -308,7 +308,7 @@ BATCH_NOTE = (
 
 def batch_tab(services: PracticeServices) -> TabBuilder:
     """The Batch tab (an extra tab for :func:`build_app`): upload a file, see the table and the
-    cohort report, download the results. Logic in coach.batch_tab; this only lays it out."""
+    cohort report, download the results. Logic in coach.batch.web; this only lays it out."""
 
     def build() -> None:
         model = batch.model_choice(services)
@@ -336,8 +336,8 @@ def batch_tab(services: PracticeServices) -> TabBuilder:
                     run = gr.Button("Score the file", variant="primary", elem_id="batch-run-btn")
             status = gr.HTML("", elem_id="batch-status")
             table = gr.Dataframe(
-                headers=["id", "overall", "level", "top missing / error"],
-                datatype=["str", "number", "str", "str"],
+                headers=batch.TABLE_HEADERS,
+                datatype=batch.TABLE_TYPES,
                 interactive=False,
                 wrap=True,
                 max_height=420,
