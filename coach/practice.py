@@ -24,7 +24,7 @@ from coach import webview as view
 from coach.config import LLMSettings
 from coach.depth import LeadershipSignal
 from coach.errors import CoachError, LLMError, UsageError
-from coach.history import HistoryStore
+from coach.history import DeliveryRecord, HistoryStore
 from coach.interview import InterviewSession, answer_followup, start_interview
 from coach.model_policy import caller_settings, choose_settings
 from coach.models import Assessment
@@ -147,17 +147,14 @@ class PracticeServices:
             return self._interviewers[settings]
 
 
-class Delivery(BaseModel):
-    """Delivery metrics of a spoken answer, kept from transcription until the answer is scored."""
+class SpokenAnswer(DeliveryRecord):
+    """A spoken answer's transcript and its delivery metrics (as the history keeps them), kept from
+    transcription until the answer is scored. The full metrics are coach.delivery.Delivery."""
 
     transcript: str
-    duration_s: float = 0.0
-    words_per_minute: float | None = 0.0  # None: not measured
-    fillers: dict[str, int] = Field(default_factory=dict)
-    filler_count: int = 0
 
     @classmethod
-    def from_transcript(cls, transcript: TranscriptLike) -> Delivery:
+    def from_transcript(cls, transcript: TranscriptLike) -> SpokenAnswer:
         return cls(
             transcript=transcript.text,
             duration_s=float(transcript.duration_s),
@@ -181,7 +178,7 @@ class Attempt(BaseModel):
     #: The story as first told, before any follow-up answer: what Try again compares.
     first_telling: Assessment
     session: InterviewSession
-    delivery: Delivery | None = None
+    delivery: SpokenAnswer | None = None
     question_id: str | None = None
     #: Its id in the practice history once saved (follow-up answers update that record).
     history_id: int | None = None
@@ -191,7 +188,7 @@ class PracticeState(BaseModel):
     """Per-browser-session state (a gr.State): the attempts so far and a pending transcription."""
 
     attempts: list[Attempt] = Field(default_factory=list)
-    delivery: Delivery | None = None
+    delivery: SpokenAnswer | None = None
     #: The Settings switch "save my attempts": on unless the user turns it off for this session.
     save_history: bool = True
 
@@ -449,7 +446,7 @@ def transcribe_audio(services: PracticeServices, audio_path: str | None, state: 
     text = str(transcript.text).strip()
     if not text:
         return PracticeView(status=view.status("No speech was recognised in the recording; try again closer to the microphone.", "warn"))
-    state.delivery = Delivery.from_transcript(transcript)
+    state.delivery = SpokenAnswer.from_transcript(transcript)
     seconds = state.delivery.duration_s
     return PracticeView(
         status=view.status(

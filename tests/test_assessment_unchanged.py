@@ -17,8 +17,8 @@ from coach.models import Assessment
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from coach.rubric import Rubric, load_rubric
-from core_stories import STRONG, VAGUE
-from fakes import FakeInterviewer, llm_reply
+from tests.core_stories import STRONG, VAGUE
+from tests.fakes import FakeInterviewer, llm_reply
 
 Scored = list[tuple[Assessment, str]]
 

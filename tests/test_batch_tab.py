@@ -13,7 +13,7 @@ import pytest
 from coach.batch import web as batch_web
 from coach.practice import PracticeServices
 from coach.questions import load_questions
-from tests.ui_fakes import FakeInterviewer
+from tests.fakes import FakeInterviewer
 
 STORY = (
     "Our fraud model in production started blocking good payments and customers were angry. I was the "
@@ -122,18 +122,18 @@ def test_text_with_separators_and_undecodable_bytes_become_error_rows(tmp_path: 
 
 
 def test_model_followups_use_the_model_configured_at_start(tmp_path: Path) -> None:
-    fake = FakeInterviewer(name="fake/openai/local")
+    fake = FakeInterviewer.web(name="fake/openai/local")
     svc = services(default_model="openai/local", default_api_base="http://127.0.0.1:9/v1", make_interviewer=lambda s: fake)
     assert batch_web.model_choice(svc) == "openai/local"
     assert batch_web.model_choice(services()) is None
     assert batch_web.model_choice(services(default_model="openai/local", default_offline=True)) is None
     src = write_csv(tmp_path / "c.csv", [["answer"], [STORY], [STORY]])
     result = batch_web.score_batch_upload(svc, str(src), "star-l", batch_web.FOLLOWUPS_MODEL)
-    assert fake.calls.count("ask") == 2
+    assert fake.methods.count("ask") == 2
     text = Path(result.files[0]).read_text(encoding="utf-8")
     assert text.count(",llm,") == 2 and "[LLM] Tell me more about" in text
     offline = batch_web.score_batch_upload(svc, str(src), "star-l", batch_web.FOLLOWUPS_RUBRIC)
-    assert fake.calls.count("ask") == 2 and ",llm," not in Path(offline.files[0]).read_text(encoding="utf-8")
+    assert fake.methods.count("ask") == 2 and ",llm," not in Path(offline.files[0]).read_text(encoding="utf-8")
 
 
 def test_an_unknown_rubric_is_a_message(tmp_path: Path) -> None:
