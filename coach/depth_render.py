@@ -1,7 +1,8 @@
-"""Technical depth and leadership, rendered: text and Markdown for the CLI, HTML panels for the web app.
+"""Technical depth and leadership, rendered as HTML panels for the web app (the CLI's text and
+Markdown show depth through coach/templates/score.*.j2).
 
 Depth is shown apart from the STAR-L score (it is not part of it). Every piece of story text goes
-through the escaping of its format (coach.webview.esc for HTML, coach.textfmt.md_escape for Markdown).
+through coach.webview.esc.
 """
 
 from __future__ import annotations
@@ -11,33 +12,6 @@ from collections.abc import Iterable
 from coach import webview as view
 from coach.depth import LeadershipSignal, leadership
 from coach.models import Assessment, DepthReport
-from coach.textfmt import clip, md_escape
-
-_TEXT_QUOTE = 160
-
-
-def _heading(report: DepthReport) -> str:
-    return f"Technical depth — {report.title}: {report.met}/{report.total} investigation steps (apart from the STAR-L score)"
-
-
-def text_lines(report: DepthReport | None) -> list[str]:
-    if report is None:
-        return []
-    lines = ["", _heading(report)]
-    for item_id, item in report.items.items():
-        lines.append(f"  {'✓' if item.met else '✗'} {item.label} [{item_id}]")
-        lines += [f'      "{clip(span.text, _TEXT_QUOTE)}"' for span in item.evidence[:1]]
-    return lines
-
-
-def markdown_lines(report: DepthReport | None) -> list[str]:
-    if report is None:
-        return []
-    lines = ["", "## Technical depth", "", f"*{md_escape(_heading(report).removeprefix('Technical depth — '))}*", ""]
-    for item_id, item in report.items.items():
-        lines.append(f"- [{'x' if item.met else ' '}] **{md_escape(item.label)}** (`{item_id}`)")
-        lines += [f"  > {md_escape(clip(span.text, _TEXT_QUOTE))}" for span in item.evidence[:1]]
-    return lines
 
 
 def depth_panel(report: DepthReport | None) -> str:
