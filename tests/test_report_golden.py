@@ -94,3 +94,16 @@ def test_the_cases_reach_every_branch() -> None:
                    "! A notice", "error: ", "The first 6 of 7 answers", "mode: llm (openai/gpt-4o-mini)"):
         assert needle in text, needle
     assert "<script>" not in OUTPUTS["batch.html"] and "<script>" not in OUTPUTS["score-vague-llm.md"]
+
+
+def test_templates_ship_inside_the_package() -> None:
+    """coach/templates/ is package data: hatch's wheel (packages = ["coach"]) takes every file under coach/."""
+    import coach
+    from coach.templating import TEMPLATES, _environment
+
+    assert TEMPLATES.parent == Path(coach.__file__).resolve().parent
+    names = sorted(path.name for path in TEMPLATES.glob("*.j2"))
+    assert names == ["batch_report.html.j2", "batch_report.md.j2", "score.md.j2", "score.txt.j2"]
+    for name in names:
+        assert _environment(name.endswith(".html.j2")).get_template(name) is not None
+    assert _environment(True).autoescape is True and _environment(False).autoescape is False
