@@ -72,7 +72,6 @@ def _outputs() -> dict[str, str]:
     cohort = _cohort()
     out["batch.html"] = to_html(cohort, f"Batch report — {MARKUP}")
     out["batch.md"] = batch_markdown(cohort, f"Batch report — {MARKUP}")
-    out["batch-empty.html"] = to_html(Cohort(load_rubric("star-l")))
     out["batch-empty.md"] = batch_markdown(Cohort(load_rubric("star-l")))
     return out
 
@@ -94,6 +93,13 @@ def test_the_cases_reach_every_branch() -> None:
                    "! A notice", "error: ", "The first 6 of 7 answers", "mode: llm (openai/gpt-4o-mini)"):
         assert needle in text, needle
     assert "<script>" not in OUTPUTS["batch.html"] and "<script>" not in OUTPUTS["score-vague-llm.md"]
+
+
+def test_an_empty_batch_page() -> None:
+    """(Not a golden file: it would repeat batch.html's page head.)"""
+    page = to_html(Cohort(load_rubric("star-l")))
+    assert "<div class=card><b>–</b>mean score</div>" in page and "<tbody>\n</tbody>" in page
+    assert page.startswith("<!DOCTYPE html>\n") and page.endswith("</body></html>\n")
 
 
 def test_templates_ship_inside_the_package() -> None:
