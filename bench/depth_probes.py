@@ -17,12 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.paths import EVAL_DIR  # noqa: E402
 from coach.interview import answer_followup, start_interview  # noqa: E402
 from coach.questions import load_questions  # noqa: E402
 from coach.rubric import load_rubric  # noqa: E402
 from coach.service import evaluate  # noqa: E402
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+EVAL = EVAL_DIR
 SETS = ("devset.jsonl", "train.jsonl", "outside.jsonl")
 SCENARIOS = ("model-degradation", "sudden-drop", "latency-spike", "silent-failure")
 EVASIVE = "I would rather not say more about that."

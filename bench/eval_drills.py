@@ -20,11 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_scorer import f1, spearman  # noqa: E402
 from eval_split import select  # noqa: E402
 
+from bench.paths import DRILLS_DEVSET  # noqa: E402
 from coach.models import Assessment  # noqa: E402
 from coach.rubric import load_rubric  # noqa: E402
 from coach.scorer import score  # noqa: E402
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "drills" / "devset.jsonl"
+DEFAULT_SET = DRILLS_DEVSET
 KINDS = ("exec-update", "tech-update", "postmortem")
 
 

@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.eval_split import select  # noqa: E402
 from bench.evidence_eval import EvidenceCounts, evidence_counts  # noqa: E402
+from bench.paths import DEVSET, REPO_ROOT  # noqa: E402
 from coach.models import Assessment  # noqa: E402
 from coach.rubric import Rubric, load_rubric  # noqa: E402
 from coach.scorer import score  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SET = REPO_ROOT.parent / "shared" / "eval" / "devset.jsonl"
+DEFAULT_SET = DEVSET
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.paths import DEVSET  # noqa: E402
 from tests.fault_server import FAULTS, FaultServer, marker  # noqa: E402
 
-DEVSET = Path("/work/shared/eval/devset.jsonl")
 #: What the notice of a row says, per fault (coach.llm's error kinds, as coach.service words them).
 LABELS = {
     "429": "rate-limited", "500": "could not be reached", "503": "could not be reached", "reset": "could not be reached",

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.paths import DEVSET  # noqa: E402
 from tests.fault_server import FaultServer  # noqa: E402
 
-DEVSET = Path("/work/shared/eval/devset.jsonl")
 
 
 def stories() -> list[str]:

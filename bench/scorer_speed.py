@@ -21,11 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.paths import DEVSET  # noqa: E402
 from coach.rubric import load_rubric  # noqa: E402
 from coach.scorer import score  # noqa: E402
 from coach.service import evaluate  # noqa: E402
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared/eval/devset.jsonl"
+DEFAULT_SET = DEVSET
 TARGET_MS_PER_300_WORDS = 1.0
 _WORD = re.compile(r"\w+")
 

@@ -32,12 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.paths import DEVSET  # noqa: E402
 from bench.scorer_speed import generated_stories  # noqa: E402
 from coach.render import to_json  # noqa: E402
 from coach.rubric import Rubric, load_rubric  # noqa: E402
 from coach.scorer import score  # noqa: E402
 
-DEVSET = Path("/work/shared/eval/devset.jsonl")
 SEED = 20240611
 VARIANTS_PER_BASE = 40
 

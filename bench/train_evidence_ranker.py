@@ -33,13 +33,13 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from bench.eval_split import select  # noqa: E402
 from bench.evidence_eval import gold_spans, overlaps  # noqa: E402
+from bench.paths import EVAL_DIR  # noqa: E402
 from coach import embedding  # noqa: E402
 from coach.evidence import FEATURES, FILE_SUFFIX, sentence_features  # noqa: E402
 from coach.rubric import load_rubric  # noqa: E402
 from coach.scorer import detections  # noqa: E402
 
 SETS = ("devset.jsonl", "train.jsonl", "outside.jsonl")
-EVAL_DIR = ROOT.parent / "shared" / "eval"
 C = 0.01  # L2 strength, chosen by --check on tune rows
 ALPHA = 0.5  # the embedding block's weights are penalised 1/ALPHA² times more than the few features
 DIGITS = 7  # rounding of the exported weights

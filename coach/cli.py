@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from coach.errors import CoachError
+from coach.startup import apply_env_defaults
 
 #: Sub-command → module in coach.commands (each light to import; heavy imports happen in run()).
 COMMANDS = ("score", "batch", "transcribe", "serve", "rubrics", "history")
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    apply_env_defaults(web=args.command == "serve")  # before any command imports litellm or gradio
     try:
         code = int(args.run(args))
         sys.stdout.flush()  # a full disk or a closed pipe shows here, while we can still say so

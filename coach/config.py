@@ -17,6 +17,8 @@ from coach.errors import UsageError
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_DEADLINE_S = 60.0
 DEFAULT_TEMPERATURE = 0.3
+#: The sampling temperatures providers accept (0 = most deterministic; OpenAI-style APIs stop at 2).
+TEMPERATURE_RANGE = (0.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,23 @@ class LLMSettings:
 
 
 def _env_float(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (unset or blank → ``default``)."""
+    value = _env_number(name, default)
+    if value <= 0:
+        raise UsageError(f"{name} must be greater than 0")
+    return value
+
+
+def _env_temperature(name: str = "COACH_TEMPERATURE") -> float:
+    """A temperature from the environment: 0 is valid (the most deterministic replies)."""
+    value = _env_number(name, DEFAULT_TEMPERATURE)
+    low, high = TEMPERATURE_RANGE
+    if not low <= value <= high:  # NaN fails this too
+        raise UsageError(f"{name} must be between {low:g} and {high:g}")
+    return value
+
+
+def _env_number(name: str, default: float) -> float:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -48,8 +67,6 @@ def _env_float(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise UsageError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
-        raise UsageError(f"{name} must be greater than 0")
     return value
 
 
@@ -74,7 +91,7 @@ def llm_settings(
         api_base=api_base,
         timeout_s=_env_float("COACH_TIMEOUT", DEFAULT_TIMEOUT_S),
         deadline_s=_env_float("COACH_DEADLINE", DEFAULT_DEADLINE_S),
-        temperature=_env_float("COACH_TEMPERATURE", DEFAULT_TEMPERATURE) if os.environ.get("COACH_TEMPERATURE") else DEFAULT_TEMPERATURE,
+        temperature=_env_temperature(),
         redact_terms=terms,
     )
     if model.startswith("openai/") and api_base and settings.is_local:

@@ -21,6 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from coach.textfmt import clock
+
 #: The usual conversational pace range for an interview answer, words per minute.
 PACE_RANGE_WPM = (130, 160)
 #: Target length of a spoken STAR answer, seconds (1.5-3 minutes).
@@ -365,24 +367,19 @@ def _build(
 
 # --- plain-language summary (pure: callers print) -------------------------------------------------
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def delivery_lines(d: Delivery) -> list[str]:
     """A readable summary of the metrics, one observation a line, for the CLI and the web app."""
     low_s, high_s = d.length_target_s
-    target = f"target {_clock(low_s)}-{_clock(high_s)}"
+    target = f"target {clock(low_s)}-{clock(high_s)}"
     length_words = {"short": "shorter than the target", "within": "within the target", "long": "longer than the target"}
     if d.timing == "estimated":
         lines = [
-            f"Length: about {_clock(d.speaking_s)} if spoken at {ESTIMATE_WPM} words/min (an estimate from "
+            f"Length: about {clock(d.speaking_s)} if spoken at {ESTIMATE_WPM} words/min (an estimate from "
             f"{d.word_count} words, not a measurement) — {length_words[d.length]} ({target})",
         ]
     else:
         how = "first word to last" if d.timing == "measured" else "the recording's length"
-        lines = [f"Length: {_clock(d.speaking_s)} ({how}), {d.word_count} words — {length_words[d.length]} ({target})"]
+        lines = [f"Length: {clock(d.speaking_s)} ({how}), {d.word_count} words — {length_words[d.length]} ({target})"]
         if d.words_per_minute is not None and d.pace is not None:
             low, high = d.pace_range_wpm
             pace_words = {"slow": "slower than", "within": "within", "fast": "faster than"}[d.pace]
@@ -402,7 +399,7 @@ def delivery_lines(d: Delivery) -> list[str]:
         lines.append("Hedges: none")
     if d.pauses is not None:
         if d.pauses:
-            where = ", ".join(f'{p.duration_s:.1f} s at {_clock(p.start_s)} after "{p.after}"' for p in d.pauses)
+            where = ", ".join(f'{p.duration_s:.1f} s at {clock(p.start_s)} after "{p.after}"' for p in d.pauses)
             lines.append(f"Pauses over {PAUSE_THRESHOLD_S:g} s: {len(d.pauses)} — {where}")
         else:
             lines.append(f"Pauses over {PAUSE_THRESHOLD_S:g} s: none")

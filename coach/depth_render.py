@@ -1,48 +1,17 @@
-"""Technical depth and leadership, rendered: text and Markdown for the CLI, HTML panels for the web app.
+"""Technical depth and leadership, rendered as HTML panels for the web app (the CLI's text and
+Markdown show depth through coach/templates/score.*.j2).
 
 Depth is shown apart from the STAR-L score (it is not part of it). Every piece of story text goes
-through the escaping of its format (coach.webview.esc for HTML, coach.render's Markdown escaping).
+through coach.webview.esc.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from coach import webview as view
 from coach.depth import LeadershipSignal, leadership
 from coach.models import Assessment, DepthReport
-
-_TEXT_QUOTE = 160
-
-
-def _clip(text: str, limit: int = _TEXT_QUOTE) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _heading(report: DepthReport) -> str:
-    return f"Technical depth — {report.title}: {report.met}/{report.total} investigation steps (apart from the STAR-L score)"
-
-
-def text_lines(report: DepthReport | None) -> list[str]:
-    if report is None:
-        return []
-    lines = ["", _heading(report)]
-    for item_id, item in report.items.items():
-        lines.append(f"  {'✓' if item.met else '✗'} {item.label} [{item_id}]")
-        lines += [f'      "{_clip(span.text)}"' for span in item.evidence[:1]]
-    return lines
-
-
-def markdown_lines(report: DepthReport | None, escape: Callable[[str], str]) -> list[str]:
-    """``escape`` is coach.render's Markdown escaper (passed in: render imports this module)."""
-    if report is None:
-        return []
-    lines = ["", "## Technical depth", "", f"*{escape(_heading(report).removeprefix('Technical depth — '))}*", ""]
-    for item_id, item in report.items.items():
-        lines.append(f"- [{'x' if item.met else ' '}] **{escape(item.label)}** (`{item_id}`)")
-        lines += [f"  > {escape(_clip(span.text))}" for span in item.evidence[:1]]
-    return lines
 
 
 def depth_panel(report: DepthReport | None) -> str:

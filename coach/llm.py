@@ -64,6 +64,7 @@ from coach.replies import BadReply, parse_reply
 from coach.reply_schema import reply_max_tokens, response_format
 from coach.rubric import Rubric
 from coach.service import InterviewerReply
+from coach.startup import apply_env_defaults
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ NO_COST_TRACKING: dict[str, float] = {"input_cost_per_token": 0.0, "output_cost_
 
 def load_litellm() -> ModuleType:
     """Import litellm on first use (~10 s), quietly: no price-list download, no debug banners."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    apply_env_defaults()  # a no-op when the entry point did it already
     import litellm
 
     litellm.suppress_debug_info = True

@@ -12,7 +12,6 @@ the page as it is" (coach.ui turns it into ``gr.skip()``).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -25,14 +24,15 @@ from coach import webview as view
 from coach.config import LLMSettings
 from coach.depth import LeadershipSignal
 from coach.errors import CoachError, LLMError, UsageError
-from coach.history import HistoryStore
+from coach.history import DeliveryRecord, HistoryStore
 from coach.interview import InterviewSession, answer_followup, start_interview
 from coach.model_policy import caller_settings, choose_settings
 from coach.models import Assessment
 from coach.practice_history import save_attempt, save_exchange
 from coach.questions import QuestionBank
 from coach.rubric import DEFAULT_RUBRIC, Rubric, available_rubrics, load_rubric
-from coach.service import Interviewer
+from coach.service import Interviewer, with_notices
+from coach.textfmt import md_escape
 
 
 class _Keep:
@@ -96,7 +96,6 @@ def default_transcriber(path: str) -> TranscriptLike:
 
 def default_make_interviewer(settings: LLMSettings) -> Interviewer | None:
     """coach.llm.LiteLLMInterviewer, imported (with litellm) the first time a model is used."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no price-list download at import
     try:
         from coach.llm import LiteLLMInterviewer
     except ImportError as exc:
@@ -148,17 +147,14 @@ class PracticeServices:
             return self._interviewers[settings]
 
 
-class Delivery(BaseModel):
-    """Delivery metrics of a spoken answer, kept from transcription until the answer is scored."""
+class SpokenAnswer(DeliveryRecord):
+    """A spoken answer's transcript and its delivery metrics (as the history keeps them), kept from
+    transcription until the answer is scored. The full metrics are coach.delivery.Delivery."""
 
     transcript: str
-    duration_s: float = 0.0
-    words_per_minute: float | None = 0.0  # None: not measured
-    fillers: dict[str, int] = Field(default_factory=dict)
-    filler_count: int = 0
 
     @classmethod
-    def from_transcript(cls, transcript: TranscriptLike) -> Delivery:
+    def from_transcript(cls, transcript: TranscriptLike) -> SpokenAnswer:
         return cls(
             transcript=transcript.text,
             duration_s=float(transcript.duration_s),
@@ -182,7 +178,7 @@ class Attempt(BaseModel):
     #: The story as first told, before any follow-up answer: what Try again compares.
     first_telling: Assessment
     session: InterviewSession
-    delivery: Delivery | None = None
+    delivery: SpokenAnswer | None = None
     question_id: str | None = None
     #: Its id in the practice history once saved (follow-up answers update that record).
     history_id: int | None = None
@@ -192,7 +188,7 @@ class PracticeState(BaseModel):
     """Per-browser-session state (a gr.State): the attempts so far and a pending transcription."""
 
     attempts: list[Attempt] = Field(default_factory=list)
-    delivery: Delivery | None = None
+    delivery: SpokenAnswer | None = None
     #: The Settings switch "save my attempts": on unless the user turns it off for this session.
     save_history: bool = True
 
@@ -267,9 +263,9 @@ def chat_messages(session: InterviewSession) -> list[ChatMessage]:
         else:
             before, now = scores[index - 1], scores[index]
             lead = f"Now **{now}/100** ({_signed(now - before)})."
-        messages.append({"role": "assistant", "content": f"{lead} {view.md_escape(question.question)}"})
+        messages.append({"role": "assistant", "content": f"{lead} {md_escape(question.question)}"})
         if index < len(session.turns):
-            messages.append({"role": "user", "content": view.md_escape(session.turns[index].answer)})
+            messages.append({"role": "user", "content": md_escape(session.turns[index].answer)})
     if session.pending is None:
         final = scores[-1] if scores else session.assessment.overall
         if session.turns:
@@ -360,7 +356,7 @@ def submit_answer(
         session = start_interview(story or "", rubric, interviewer, question=question, probing=probing)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
-    session.assessment.notices[:0] = notices
+    session = session.model_copy(update={"assessment": with_notices(session.assessment, notices, first=True)})
     delivery = state.delivery if state.delivery and state.delivery.matches(story) else None
     attempt = Attempt(
         number=len(state.attempts) + 1,
@@ -400,8 +396,7 @@ def answer_in_chat(services: PracticeServices, answer: str, state: PracticeState
         session = answer_followup(attempt.session, answer or "", rubric, interviewer)
     except CoachError as exc:
         return PracticeView(status=view.status(str(exc), "error"))
-    session.assessment.notices[:0] = notices
-    attempt.session = session
+    attempt.session = session.model_copy(update={"assessment": with_notices(session.assessment, notices, first=True)})
     not_saved = save_exchange(services, attempt)
     status = (
         view.status(f"Re-scored, but your answer was not saved to your history: {not_saved}", "warn")
@@ -451,7 +446,7 @@ def transcribe_audio(services: PracticeServices, audio_path: str | None, state: 
     text = str(transcript.text).strip()
     if not text:
         return PracticeView(status=view.status("No speech was recognised in the recording; try again closer to the microphone.", "warn"))
-    state.delivery = Delivery.from_transcript(transcript)
+    state.delivery = SpokenAnswer.from_transcript(transcript)
     seconds = state.delivery.duration_s
     return PracticeView(
         status=view.status(

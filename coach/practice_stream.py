@@ -21,6 +21,7 @@ from coach.practice import (
     chat_messages,
     submit_answer,
 )
+from coach.textfmt import md_escape
 
 #: How often the page is refreshed while the model writes.
 POLL_S = 0.25
@@ -58,7 +59,7 @@ def streamed(
 
 
 def _writing(chat: list[ChatMessage], questions: list[str]) -> PracticeView:
-    draft = " ".join(view.md_escape(q) for q in questions)
+    draft = " ".join(md_escape(q) for q in questions)
     return PracticeView(status=view.status(WRITING, "info"), chat=[*chat, {"role": "assistant", "content": draft}])
 
 
@@ -84,5 +85,5 @@ def answer_in_chat_streamed(services: PracticeServices, answer: str, state: Prac
     """:func:`coach.practice.answer_in_chat`, with the next questions shown as they are written."""
     attempt = state.current if state else None
     chat = chat_messages(attempt.session) if attempt else []
-    chat = [*chat, {"role": "user", "content": view.md_escape(answer or "")}]
+    chat = [*chat, {"role": "user", "content": md_escape(answer or "")}]
     yield from streamed(lambda: answer_in_chat(services, answer, state), lambda questions: _writing(chat, questions))

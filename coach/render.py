@@ -1,14 +1,12 @@
-"""Assessment → JSON, a readable text report, or Markdown. No I/O here: callers print."""
+"""Assessment → JSON, a readable text report, or Markdown (coach/templates/score.*.j2). No I/O here: callers print."""
 
 from __future__ import annotations
 
 import json
 
-from coach import depth_render
 from coach.models import Assessment
 from coach.rubric import Rubric
-
-_MAX_QUOTE = 160
+from coach.templating import render_template
 
 
 def to_json(assessment: Assessment) -> str:
@@ -28,81 +26,19 @@ def _heading(rubric: Rubric) -> str:
 
 
 def to_text(assessment: Assessment, rubric: Rubric) -> str:
-    a = assessment
-    lines = [
-        f"{_heading(rubric)}: {a.overall}/100 — level {a.level} ({a.level_label})   [{rubric.name}]",
-        "  " + "  ".join(f"{c.name} {c.score}" for c in a.components.values()),
-        mode_line(a),
-    ]
-    lines += [f"! {notice}" for notice in a.notices]
-    for component in rubric.components:
-        lines.append("")
-        lines.append(f"{component.name} ({a.components[component.id].score}/100)")
-        for criterion in component.criteria:
-            result = a.criteria[criterion.id]
-            mark = "✓" if result.met else "✗"
-            lines.append(f"  {mark} {criterion.name} [{criterion.id}]")
-            if result.met:
-                lines += [f'      "{_clip(span.text)}"' for span in result.evidence[:2]]
-            else:
-                lines.append(f"      missing: {criterion.description}")
-    flags = [(f, a.red_flags[f.id]) for f in rubric.red_flags if a.red_flags[f.id].raised]
-    lines.append("")
-    lines.append("Red flags: " + ("none" if not flags else ""))
-    for flag, raised in flags:
-        lines.append(f"  ⚑ {flag.name} [{flag.id}]: {flag.description}")
-        lines += [f'      "{_clip(span.text)}"' for span in raised.evidence[:2]]
-    lines += depth_render.text_lines(a.depth)
-    if a.followups:
-        lines.append("")
-        lines.append("Follow-up questions:")
-        lines += [f"  {i}. {f.question}  ({', '.join(f.targets)})" for i, f in enumerate(a.followups, 1)]
-    if a.feedback:
-        lines += ["", "Coaching:", a.feedback]
-    return "\n".join(lines) + "\n"
+    return render_template("score.txt.j2", **_context(assessment, rubric))
 
 
 def to_markdown(assessment: Assessment, rubric: Rubric) -> str:
-    a = assessment
-    lines = [
-        f"# {_heading(rubric)}: {a.overall}/100 — level {a.level} ({a.level_label})",
-        "",
-        f"*{_md(mode_line(a))}*",
-        "",
-    ]
-    lines += [f"> **Note:** {_md(n)}" for n in a.notices]
-    lines += ["", "| component | score | criteria met |", "|---|---:|---:|"]
-    lines += [f"| {c.name} | {c.score} | {c.met}/{c.total} |" for c in a.components.values()]
-    for component in rubric.components:
-        lines += ["", f"## {component.name}", ""]
-        for criterion in component.criteria:
-            result = a.criteria[criterion.id]
-            box = "x" if result.met else " "
-            lines.append(f"- [{box}] **{criterion.name}** (`{criterion.id}`)")
-            if result.met:
-                lines += [f"  > {_md(_clip(span.text))}" for span in result.evidence[:2]]
-            else:
-                lines.append(f"  missing: {_md(criterion.description)}")
-    lines += ["", "## Red flags", ""]
-    raised = [f for f in rubric.red_flags if a.red_flags[f.id].raised]
-    lines += [f"- **{f.name}** (`{f.id}`): {_md(f.description)}" for f in raised] or ["None."]
-    lines += depth_render.markdown_lines(a.depth, _md)
-    if a.followups:
-        lines += ["", "## Follow-up questions", ""]
-        lines += [f"{i}. {_md(f.question)}" for i, f in enumerate(a.followups, 1)]
-    if a.feedback:
-        lines += ["", "## Coaching", "", _md(a.feedback)]
-    return "\n".join(lines) + "\n"
+    return render_template("score.md.j2", **_context(assessment, rubric))
 
 
-def _clip(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _MAX_QUOTE else flat[: _MAX_QUOTE - 1] + "…"
-
-
-def _md(text: str) -> str:
-    """Neutralise Markdown/HTML in user text so a story cannot inject markup into the report."""
-    out = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#":
-        out = out.replace(ch, "\\" + ch)
-    return out
+def _context(a: Assessment, rubric: Rubric) -> dict[str, object]:
+    """What both reports show (coach/templates/score.*.j2 lay it out)."""
+    return {
+        "a": a,
+        "rubric": rubric,
+        "heading": _heading(rubric),
+        "mode_line": mode_line(a),
+        "flags": [(f, a.red_flags[f.id]) for f in rubric.red_flags if a.red_flags[f.id].raised],
+    }

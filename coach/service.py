@@ -51,11 +51,23 @@ def evaluate(
     the offline follow-ups go on past the rubric's gaps: missing depth, then probes not yet ``asked``.
     """
     check_story(story)
-    assessment = score_within(story, rubric)
-    assessment.notices.extend(notices or [])
+    assessment = with_notices(score_within(story, rubric), notices or [])
     if probing is not None and probing.depth:
-        assessment.depth = assess_depth(story, probing.question_id, probing.title, probing.depth)
+        depth = assess_depth(story, probing.question_id, probing.title, probing.depth)
+        assessment = assessment.model_copy(update={"depth": depth})
     return ask_followups(story, rubric, assessment, interviewer, question, probing, asked)
+
+
+def with_notices(assessment: Assessment, notices: Iterable[str], *, first: bool = False) -> Assessment:
+    """A copy of ``assessment`` with ``notices`` added (after its own, or ``first``); it stays as it was."""
+    added = list(notices)
+    merged = [*added, *assessment.notices] if first else [*assessment.notices, *added]
+    return assessment.model_copy(update={"notices": merged})
+
+
+def with_offline_followups(assessment: Assessment, followups: list[FollowUp], notice: str | None = None) -> Assessment:
+    """A copy with the rubric's follow-ups (and, when the model failed, a notice saying why)."""
+    return with_notices(assessment, [notice] if notice else []).model_copy(update={"followups": followups})
 
 
 def ask_followups(
@@ -67,29 +79,27 @@ def ask_followups(
     probing: Probing | None = None,
     asked: Iterable[str] = (),
 ) -> Assessment:
-    """Attach follow-ups to a scored story (the second half of evaluate; batch scores elsewhere first)."""
+    """A copy of a scored story with follow-ups (the second half of evaluate; batch scores elsewhere
+    first). ``assessment`` itself is left as it was."""
     offline = offline_followups(assessment, rubric)
     if probing is not None and assessment.is_story:
         offline = merge_followups(offline, bank_followups(story, assessment.depth, probing, asked), MAX_FOLLOWUPS)
     if interviewer is None or not assessment.is_story:
-        assessment.followups = offline
-        return assessment
+        return with_offline_followups(assessment, offline)
     try:
         reply = interviewer.ask(
             story=story, question=question or rubric.question, assessment=assessment, rubric=rubric
         )
     except LLMError as exc:
-        assessment.followups = offline
         # e.g. "The model timed out 3 times; these questions come from the rubric."
         message = str(exc)
-        assessment.notices.append(f"{message[:1].upper()}{message[1:]}; these questions come from the rubric.")
-        return assessment
+        return with_offline_followups(
+            assessment, offline, f"{message[:1].upper()}{message[1:]}; these questions come from the rubric."
+        )
     if not reply.followups:
-        assessment.followups = offline
-        assessment.notices.append("The model asked no usable question; these questions come from the rubric.")
-        return assessment
-    assessment.followups = reply.followups
-    assessment.feedback = reply.feedback
-    assessment.mode = "llm"
-    assessment.model = interviewer.name
-    return assessment
+        return with_offline_followups(
+            assessment, offline, "The model asked no usable question; these questions come from the rubric."
+        )
+    return assessment.model_copy(
+        update={"followups": reply.followups, "feedback": reply.feedback, "mode": "llm", "model": interviewer.name}
+    )

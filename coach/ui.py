@@ -8,24 +8,23 @@ is imported here beyond gradio: litellm and faster-whisper load when first used.
 
 from __future__ import annotations
 
-import os
+from coach.startup import apply_env_defaults
 
-# Before gradio is imported: no analytics, no Hugging Face hub look-ups (gradio_client asks otherwise).
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+apply_env_defaults(web=True)  # before gradio is imported (a no-op when the entry point did it already)
 
 from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from coach import batch_tab as batch  # noqa: E402
+from coach.batch import web as batch  # noqa: E402
 from coach import drills_tab as drills  # noqa: E402
 from coach import practice  # noqa: E402
 from coach import practice_stream  # noqa: E402
 from coach import ui_progress  # noqa: E402
 from coach import webview as view  # noqa: E402
 from coach.practice import KEEP, PracticeServices, PracticeState, PracticeView  # noqa: E402
+from coach.textfmt import md_escape  # noqa: E402
 
 TITLE = "STAR-L Coach"
 
@@ -143,7 +142,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
                             label="Question",
                             elem_id="question",
                         )
-                        question_text = gr.Markdown(view.md_escape(bank.default.text), elem_id="question-text")
+                        question_text = gr.Markdown(md_escape(bank.default.text), elem_id="question-text")
                         custom_question = gr.Textbox(
                             label="…or type your own question", placeholder="Optional", elem_id="custom-question"
                         )
@@ -249,7 +248,7 @@ def build_app(services: PracticeServices, extra_tabs: Sequence[TabBuilder] = ())
 
         def on_question(question_id: str | None) -> tuple[str, str]:
             text = practice.resolve_question(services, question_id, None)
-            return view.md_escape(text), practice.question_hints(services, question_id)
+            return md_escape(text), practice.question_hints(services, question_id)
 
         def on_submit(
             question_id: str | None, own_question: str | None, story_text: str, model_name: str | None,
@@ -309,7 +308,7 @@ BATCH_NOTE = (
 
 def batch_tab(services: PracticeServices) -> TabBuilder:
     """The Batch tab (an extra tab for :func:`build_app`): upload a file, see the table and the
-    cohort report, download the results. Logic in coach.batch_tab; this only lays it out."""
+    cohort report, download the results. Logic in coach.batch.web; this only lays it out."""
 
     def build() -> None:
         model = batch.model_choice(services)
@@ -337,8 +336,8 @@ def batch_tab(services: PracticeServices) -> TabBuilder:
                     run = gr.Button("Score the file", variant="primary", elem_id="batch-run-btn")
             status = gr.HTML("", elem_id="batch-status")
             table = gr.Dataframe(
-                headers=["id", "overall", "level", "top missing / error"],
-                datatype=["str", "number", "str", "str"],
+                headers=batch.TABLE_HEADERS,
+                datatype=batch.TABLE_TYPES,
                 interactive=False,
                 wrap=True,
                 max_height=420,

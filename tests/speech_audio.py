@@ -42,7 +42,7 @@ def speak(text: str, path: Path, words_per_minute: int = 150) -> Path:
     return path
 
 
-def write_wav(path: Path, seconds: float, frequency: float | None = 440.0, amplitude: float = 0.3,
+def write_wav(path: Path, seconds: float = 1.0, frequency: float | None = 440.0, amplitude: float = 0.3,
               rate: int = 16_000) -> Path:
     """Mono 16-bit WAV: a sine tone, or silence when frequency is None. Silence is written in blocks."""
     frames = int(seconds * rate)

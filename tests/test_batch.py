@@ -25,20 +25,10 @@ from coach.inputs import MAX_STORY_CHARS
 from coach.models import Assessment, FollowUp
 from coach.rubric import Rubric, load_rubric
 from coach.service import InterviewerReply
+from tests.core_stories import CHECKOUT_OUTAGE as STORY
+from tests.core_stories import varied_story as story
 
-STORY = (
-    "Last March our checkout API went down during a sale and about 3,000 customers could not pay. "
-    "I was the on-call engineer and I led the incident bridge with the payments team. "
-    "First I checked the dashboards, then I rolled back the bad deploy at 10:40. "
-    "Error rates went back to 0.1% within 20 minutes. "
-    "Afterwards we added a canary alert and updated the runbook."
-)
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def story(i: int) -> str:
-    """Varied stories: the same facts with different numbers, so scores are stable but rows differ."""
-    return STORY.replace("3,000", f"{1000 + i:,}").replace("20 minutes", f"{5 + i % 50} minutes")
 
 
 @pytest.fixture(autouse=True)

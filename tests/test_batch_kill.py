@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_batch import story
+from tests.core_stories import varied_story as story
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 6_000

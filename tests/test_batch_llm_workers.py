@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_batch import story
+from tests.core_stories import varied_story as story
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 80  # above the runner's pool threshold (64): the worker processes are used

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from coach import batch_tab
+from coach.batch import web as batch_web
 from coach.practice import PracticeServices
 from coach.questions import load_questions
-from tests.ui_fakes import FakeInterviewer
+from tests.fakes import FakeInterviewer
 
 STORY = (
     "Our fraud model in production started blocking good payments and customers were angry. I was the "
@@ -40,7 +40,7 @@ def plain(fragment: str) -> str:
 
 def test_a_csv_gives_table_report_and_downloads(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "cohort.csv", [["id", "answer"], [XSS_ID, STORY], ["b", ""], ["c", XSS_TEXT + " " + STORY]])
-    result = batch_tab.score_batch_upload(services(), str(src), "star-l")
+    result = batch_web.score_batch_upload(services(), str(src), "star-l")
     assert "Scored 2 of 3 answers from cohort.csv; 1 could not be scored" in plain(result.status)
     assert [row[0] for row in result.rows] == [XSS_ID, "b", "c"]
     assert isinstance(result.rows[0][1], int) and result.rows[1][2] == "error" and "story is empty" in str(result.rows[1][3])
@@ -74,7 +74,7 @@ def test_bad_uploads_get_one_clear_sentence(tmp_path: Path, name: str, content: 
     upload = tmp_path / "gradio-cache-3f2a" / name
     upload.parent.mkdir()
     upload.write_bytes(content)
-    result = batch_tab.score_batch_upload(services(), str(upload), "star-l")
+    result = batch_web.score_batch_upload(services(), str(upload), "star-l")
     message = plain(result.status)
     assert expected in message
     assert str(tmp_path) not in message  # the server's temp folder is not shown
@@ -83,7 +83,7 @@ def test_bad_uploads_get_one_clear_sentence(tmp_path: Path, name: str, content: 
 
 
 def test_no_file_chosen() -> None:
-    assert "Choose a file first" in plain(batch_tab.score_batch_upload(services(), None, "star-l").status)
+    assert "Choose a file first" in plain(batch_web.score_batch_upload(services(), None, "star-l").status)
 
 
 def test_uploads_over_the_limit_are_refused_before_reading(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_uploads_over_the_limit_are_refused_before_reading(tmp_path: Path) -> No
     with big.open("wb") as handle:  # sparse: 21 MB without writing 21 MB
         handle.write(b"id,answer\n1,x\n")
         handle.truncate(21 * 2**20)
-    message = plain(batch_tab.score_batch_upload(services(), str(big), "star-l").status)
+    message = plain(batch_web.score_batch_upload(services(), str(big), "star-l").status)
     assert "big.csv is larger than the 20 MB the web page takes (22,020,096 bytes)" in message and "coach batch" in message
 
 
@@ -100,15 +100,15 @@ def test_just_over_the_limit_does_not_read_as_equal_to_it(tmp_path: Path) -> Non
     with big.open("wb") as handle:
         handle.write(b"id,answer\n1,x\n")
         handle.truncate(20 * 2**20 + 1)
-    message = plain(batch_tab.score_batch_upload(services(), str(big), "star-l").status)
+    message = plain(batch_web.score_batch_upload(services(), str(big), "star-l").status)
     assert "20.0 MB" not in message and "larger than the 20 MB" in message and "20,971,521 bytes" in message
 
 
 def test_the_table_is_capped_but_the_counts_cover_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch_tab, "TABLE_ROWS", 3)
+    monkeypatch.setattr(batch_web, "TABLE_ROWS", 3)
     src = tmp_path / "many.jsonl"
     src.write_text("".join(json.dumps({"id": f"r{i}", "answer": STORY}) + "\n" for i in range(5)), encoding="utf-8")
-    result = batch_tab.score_batch_upload(services(), str(src), "star-l")
+    result = batch_web.score_batch_upload(services(), str(src), "star-l")
     assert len(result.rows) == 3
     assert "Scored 5 of 5 answers" in plain(result.status) and "the first 3" in plain(result.status)
 
@@ -116,29 +116,29 @@ def test_the_table_is_capped_but_the_counts_cover_every_row(tmp_path: Path, monk
 def test_text_with_separators_and_undecodable_bytes_become_error_rows(tmp_path: Path) -> None:
     src = tmp_path / "stories.txt"
     src.write_bytes(STORY.encode() + b"\n---\nOur model failed \xff\xfe and I fixed it.\n---\n" + STORY.encode())
-    result = batch_tab.score_batch_upload(services(), str(src), "star-l")
+    result = batch_web.score_batch_upload(services(), str(src), "star-l")
     assert [row[2] == "error" for row in result.rows] == [False, True, False]
     assert "UTF-8" in str(result.rows[1][3])
 
 
 def test_model_followups_use_the_model_configured_at_start(tmp_path: Path) -> None:
-    fake = FakeInterviewer(name="fake/openai/local")
+    fake = FakeInterviewer.web(name="fake/openai/local")
     svc = services(default_model="openai/local", default_api_base="http://127.0.0.1:9/v1", make_interviewer=lambda s: fake)
-    assert batch_tab.model_choice(svc) == "openai/local"
-    assert batch_tab.model_choice(services()) is None
-    assert batch_tab.model_choice(services(default_model="openai/local", default_offline=True)) is None
+    assert batch_web.model_choice(svc) == "openai/local"
+    assert batch_web.model_choice(services()) is None
+    assert batch_web.model_choice(services(default_model="openai/local", default_offline=True)) is None
     src = write_csv(tmp_path / "c.csv", [["answer"], [STORY], [STORY]])
-    result = batch_tab.score_batch_upload(svc, str(src), "star-l", batch_tab.FOLLOWUPS_MODEL)
-    assert fake.calls.count("ask") == 2
+    result = batch_web.score_batch_upload(svc, str(src), "star-l", batch_web.FOLLOWUPS_MODEL)
+    assert fake.methods.count("ask") == 2
     text = Path(result.files[0]).read_text(encoding="utf-8")
     assert text.count(",llm,") == 2 and "[LLM] Tell me more about" in text
-    offline = batch_tab.score_batch_upload(svc, str(src), "star-l", batch_tab.FOLLOWUPS_RUBRIC)
-    assert fake.calls.count("ask") == 2 and ",llm," not in Path(offline.files[0]).read_text(encoding="utf-8")
+    offline = batch_web.score_batch_upload(svc, str(src), "star-l", batch_web.FOLLOWUPS_RUBRIC)
+    assert fake.methods.count("ask") == 2 and ",llm," not in Path(offline.files[0]).read_text(encoding="utf-8")
 
 
 def test_an_unknown_rubric_is_a_message(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "c.csv", [["answer"], [STORY]])
-    result = batch_tab.score_batch_upload(services(), str(src), "no-such-rubric")
+    result = batch_web.score_batch_upload(services(), str(src), "no-such-rubric")
     assert "no-such-rubric" in plain(result.status) and result.rows == []
 
 

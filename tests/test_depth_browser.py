@@ -9,7 +9,8 @@ import pytest
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import ARTIFACTS, new_page, served
-from tests.ui_fakes import FakeInterviewer, FakeTranscriber
+from tests.fakes import FakeInterviewer
+from tests.ui_fakes import FakeTranscriber
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,7 +30,7 @@ def app_url() -> Iterator[str]:
     services = PracticeServices(
         questions=load_questions(),
         transcribe=FakeTranscriber(text=STORY),
-        make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+        make_interviewer=lambda settings: FakeInterviewer.web(name=f"fake/{settings.model}"),
     )
     with served(ui.build_app(services)) as url:
         yield url

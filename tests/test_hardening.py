@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from coach import batch_tab
+from coach.batch import web as batch_web
 from coach.csvsafe import neutralise, restore
 from coach.practice import PracticeServices
 from coach.questions import load_questions
@@ -64,7 +64,7 @@ def test_the_web_batch_results_csv_neutralises_formulas(tmp_path: Path) -> None:
     upload = tmp_path / "cohort.csv"
     with upload.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([["id", "answer"], *[[i, STRONG] for i in HOSTILE_IDS]])
-    result = batch_tab.score_batch_upload(PracticeServices(questions=load_questions()), str(upload), "star-l")
+    result = batch_web.score_batch_upload(PracticeServices(questions=load_questions()), str(upload), "star-l")
     results = next(Path(f) for f in result.files if f.endswith(".csv"))
     with results.open(encoding="utf-8", newline="") as handle:
         ids = [record[0] for record in csv.reader(handle)][1:]
@@ -222,7 +222,7 @@ def test_an_upload_over_the_limit_is_refused_by_the_upload_route() -> None:
         boundary = "coachboundary"
         head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.csv\"\r\n"
                 "Content-Type: text/csv\r\n\r\n").encode()
-        body = head + b"x" * (batch_tab.MAX_UPLOAD_BYTES + 1024) + f"\r\n--{boundary}--\r\n".encode()
+        body = head + b"x" * (batch_web.MAX_UPLOAD_BYTES + 1024) + f"\r\n--{boundary}--\r\n".encode()
         request = urllib.request.Request(
             url.rstrip("/") + "/gradio_api/upload", data=body, method="POST",
             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},

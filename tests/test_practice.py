@@ -12,13 +12,13 @@ from coach.config import LLMSettings
 from coach.errors import LLMUnavailable, UsageError
 from coach.practice import KEEP, PracticeServices, PracticeState
 from coach.questions import load_questions
+from tests.fakes import FakeInterviewer
+from tests.speech_audio import write_wav
 from tests.ui_fakes import (
     FOLLOWUP_ANSWER,
     WEAK_STORY,
-    FakeInterviewer,
     FakeTranscriber,
     FakeTranscript,
-    write_wav,
 )
 
 WEAK = WEAK_STORY
@@ -138,7 +138,7 @@ def test_hints_show_symptoms_causes_and_steps() -> None:
 
 
 def test_llm_mode_uses_the_injected_interviewer_and_streams_coaching() -> None:
-    fake = FakeInterviewer()
+    fake = FakeInterviewer.web()
     made: list[LLMSettings] = []
 
     def factory(settings: LLMSettings) -> FakeInterviewer:
@@ -153,23 +153,23 @@ def test_llm_mode_uses_the_injected_interviewer_and_streams_coaching() -> None:
     assert result.chat[0]["content"].startswith("Thanks.") and "\\[LLM\\]" in result.chat[0]["content"]
     assert made == [LLMSettings(model="openai/test-model", api_base="http://127.0.0.1:9/v1", stream=True)]
     chunks = list(practice.stream_coaching(svc, result.state))
-    assert len(chunks) == len(fake.coaching_chunks) + 1  # one update per chunk, then the final one
+    assert len(chunks) == len(fake.feedback) + 1  # one update per chunk, then the final one
     assert "Lead with" in chunks[0] and "quantify" not in chunks[0]
     assert "&lt;b&gt;quantify&lt;/b&gt;" in chunks[-1]  # model prose is escaped like user text
     # the follow-up answer goes through the same interviewer; one interviewer per settings
     practice.answer_in_chat(svc, FOLLOWUP, result.state)
-    assert fake.calls.count("ask") == 2 and len(made) == 1
+    assert fake.methods.count("ask") == 2 and len(made) == 1
 
 
 def test_llm_failure_falls_back_to_the_rubric_with_a_notice() -> None:
-    fake = FakeInterviewer(fail_with=LLMUnavailable("the model could not be reached (connection refused)"))
+    fake = FakeInterviewer.web(fail_with=LLMUnavailable("the model could not be reached (connection refused)"))
     svc = services(make_interviewer=lambda settings: fake)
     result = submit(svc, model="ollama_chat/llama3.1")
     assessment = result.state.current.session.assessment
     assert assessment.mode == "offline" and "mode: offline rubric" in result.score
     assert "connection refused" in result.score  # the notice is shown
     coaching = list(practice.stream_coaching(svc, result.state))
-    assert "did not answer" in coaching[-1] and "stream_feedback" not in fake.calls
+    assert "did not answer" in coaching[-1] and "stream_feedback" not in fake.methods
 
 
 def test_interviewer_that_cannot_be_created_means_offline_with_a_notice() -> None:
@@ -197,7 +197,7 @@ def test_bad_api_base_is_a_clear_error() -> None:
 
 
 def test_check_model_reports_reachability() -> None:
-    fake = FakeInterviewer()
+    fake = FakeInterviewer.web()
     svc = services(make_interviewer=lambda s: fake)
     assert "✓ openai/x is reachable" in practice.check_model(svc, "openai/x", "http://127.0.0.1:9/v1", False)
     fake.reachable = (False, "connection refused")

@@ -16,7 +16,9 @@ from coach.history import HistoryStore
 from coach.practice import PracticeServices, PracticeState
 from coach.questions import load_questions
 from tests.history_support import STRONG_STORY, scored_record
-from tests.ui_fakes import FOLLOWUP_ANSWER, WEAK_STORY, FakeInterviewer, FakeTranscriber, write_wav
+from tests.fakes import FakeInterviewer
+from tests.speech_audio import write_wav
+from tests.ui_fakes import FOLLOWUP_ANSWER, WEAK_STORY, FakeTranscriber
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -176,7 +178,7 @@ def test_no_provider_key_reaches_the_database_file(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("OPENAI_API_KEY", key)
     monkeypatch.setenv("ANTHROPIC_API_KEY", key + "-anthropic")
     store = HistoryStore(tmp_path / "h.db")
-    svc = services(store, make_interviewer=lambda settings: FakeInterviewer(name=settings.model),
+    svc = services(store, make_interviewer=lambda settings: FakeInterviewer.web(name=settings.model),
                    default_model="openai/local-model", default_api_base="http://127.0.0.1:9/v1")  # the operator's
     first = submit(svc, WEAK_STORY, model="openai/local-model", api_base="http://127.0.0.1:9/v1")
     practice.answer_in_chat(svc, FOLLOWUP_ANSWER, first.state)

@@ -13,12 +13,12 @@ import pytest
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import free_port, served
+from tests.fakes import FakeInterviewer
+from tests.speech_audio import write_wav
 from tests.ui_fakes import (
     FOLLOWUP_ANSWER,
     WEAK_STORY,
-    FakeInterviewer,
     FakeTranscriber,
-    write_wav,
 )
 
 pytestmark = pytest.mark.slow  # imports gradio (~7 s cold)
@@ -36,7 +36,7 @@ def app_url() -> Iterator[str]:
     services = PracticeServices(
         questions=load_questions(),
         transcribe=FakeTranscriber(text=STORY),
-        make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+        make_interviewer=lambda settings: FakeInterviewer.web(name=f"fake/{settings.model}"),
         allow_caller_model=True,  # the tests name a model in their calls
     )
     with served(ui.build_app(services)) as url:

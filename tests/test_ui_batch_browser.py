@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from coach.batch_tab import report_frame
+from coach.batch.web import report_frame
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import ARTIFACTS, new_page, served

@@ -16,12 +16,12 @@ import pytest
 from coach.practice import PracticeServices
 from coach.questions import load_questions
 from tests.browser_support import ARTIFACTS, new_page, served
+from tests.fakes import FakeInterviewer
+from tests.speech_audio import write_wav
 from tests.ui_fakes import (
     FOLLOWUP_ANSWER,
     WEAK_STORY,
-    FakeInterviewer,
     FakeTranscriber,
-    write_wav,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,7 +40,7 @@ def fake_services() -> PracticeServices:
     return PracticeServices(
         questions=load_questions(),
         transcribe=FakeTranscriber(text=SPOKEN),
-        make_interviewer=lambda settings: FakeInterviewer(name=f"fake/{settings.model}"),
+        make_interviewer=lambda settings: FakeInterviewer.web(name=f"fake/{settings.model}"),
         allow_caller_model=True,  # the tests type a model into Settings
     )
 

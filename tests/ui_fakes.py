@@ -1,18 +1,15 @@
-"""Fakes for the web app's injected services: an interviewer and a transcriber that record their calls."""
+"""Fakes for the web app's injected services: a transcriber that records its calls (the interviewer is
+tests.fakes.FakeInterviewer.web(), the audio tests.speech_audio.write_wav), and the stories the UI tests use."""
 
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from coach.errors import InputError, LLMError
-from coach.models import Assessment, FollowUp
-from coach.rubric import Rubric
-from coach.service import InterviewerReply
+from coach.errors import InputError
 
 
 class FakeTranscript(BaseModel):
@@ -47,46 +44,6 @@ class FakeTranscriber:
             fillers=self.fillers,
             filler_count=sum(self.fillers.values()),
         )
-
-
-@dataclass
-class FakeInterviewer:
-    """Asks about what the story is missing, streams canned coaching, and records every call."""
-
-    name: str = "fake/interviewer-1"
-    reachable: tuple[bool, str] = (True, "answered in 12 ms")
-    coaching_chunks: tuple[str, ...] = ("Lead with ", "the impact, ", "then <b>quantify</b> the result.")
-    fail_with: LLMError | None = None
-    calls: list[str] = field(default_factory=list)
-
-    def ask(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> InterviewerReply:
-        self.calls.append("ask")
-        if self.fail_with is not None:
-            raise self.fail_with
-        missing = assessment.missing()
-        followups = [
-            FollowUp(question=f"[LLM] Tell me more about {rubric.criterion(cid).name.lower()}.", targets=[cid], source="llm")
-            for cid in missing[:3]
-        ]
-        return InterviewerReply(followups=followups, feedback="Good structure.")
-
-    def stream_feedback(self, *, story: str, question: str, assessment: Assessment, rubric: Rubric) -> Iterator[str]:
-        self.calls.append("stream_feedback")
-        yield from self.coaching_chunks
-
-    def check_reachable(self) -> tuple[bool, str]:
-        self.calls.append("check_reachable")
-        return self.reachable
-
-
-def write_wav(path: Path, seconds: float = 1.0, rate: int = 16_000) -> Path:
-    """A tiny silent mono 16-bit WAV, made with the standard library."""
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(b"\x00\x00" * int(seconds * rate))
-    return path
 
 
 #: A weak but real incident answer the UI tests score, and a follow-up answer that adds metrics and learning.

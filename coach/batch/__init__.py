@@ -7,7 +7,8 @@
 - writers:  the JSONL / CSV line encoders and the append-only, line-at-a-time output sink (resume).
 - report:   cohort statistics and the HTML / Markdown report (inline SVG, all user text escaped).
 - progress: the stderr progress bar and the closing summary.
-- web:      ``score_upload`` for the web app's Batch tab (no gradio import here).
+- web:      the web app's Batch tab as plain functions: upload checks, ``score_upload``, the page's
+            table and report frame (no gradio import here; coach.ui lays it out).
 
 Nothing here imports litellm or gradio.
 """

@@ -6,6 +6,7 @@ import time
 from typing import TextIO
 
 from coach.batch.report import Cohort
+from coach.textfmt import clock
 
 _BAR = 24
 _EVERY_S = 0.1
@@ -54,7 +55,7 @@ class Progress:
             filled = int(_BAR * share)
             eta = (self.total - self.done) / rate if rate > 0 else None
             text = (f"[{'#' * filled}{'·' * (_BAR - filled)}] {self.done:,}/{self.total:,} {share:4.0%} "
-                    f"{rate:,.0f}/s ETA {_clock(eta)}")
+                    f"{rate:,.0f}/s ETA {clock(eta)}")
         else:
             text += f" {rate:,.0f}/s"
         pad = " " * max(0, self._width - len(text))
@@ -66,15 +67,6 @@ class Progress:
         if self.enabled and self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds + 0.5)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def summary_text(cohort: Cohort, output: str, elapsed_s: float, written: int, skipped: int) -> str:

@@ -5,12 +5,12 @@ run writes its output, or afterwards by re-reading the output file (which is how
 report over every line, old and new). Only the answers table grows with the cohort, and it is capped.
 
 The HTML page is self-contained: inline CSS and SVG, no scripts, no external assets. Every piece of
-user text (ids, error messages) goes through ``html.escape``; in Markdown through ``_md``.
+user text (ids, error messages) is escaped by the templates (coach/templates/batch_report.*.j2): HTML by
+autoescape, Markdown through ``coach.textfmt.md_cell``.
 """
 
 from __future__ import annotations
 
-import html
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from coach.batch.writers import AnswerSummary
 from coach.rubric import Rubric
+from coach.templating import render_template
 
 #: Rows shown in the answers table; the statistics always cover every answer.
 TABLE_LIMIT = 5_000
@@ -108,142 +109,87 @@ def cohort_of(summaries: Iterable[AnswerSummary], rubric: Rubric) -> Cohort:
 
 # ── HTML ─────────────────────────────────────────────────────────────────────────────────────────
 
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;
-padding:0 1rem;color:#1d2733}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #dde3ea}
-.muted{color:#5c6b7a}.cards{display:flex;gap:1rem;flex-wrap:wrap}
-.card{border:1px solid #dde3ea;border-radius:8px;padding:.6rem 1rem;min-width:8rem}
-.card b{display:block;font-size:1.5rem}
-table{border-collapse:collapse;width:100%;font-size:14px}th,td{text-align:left;padding:.3rem .5rem;
-border-bottom:1px solid #edf0f3;vertical-align:top}td.num{text-align:right}.err{color:#a4262c}
-svg text{font:12px system-ui,sans-serif;fill:#1d2733}
-"""
-
-
 def to_html(cohort: Cohort, title: str = "Batch report") -> str:
-    e = html.escape
+    """The self-contained HTML page (coach/templates/batch_report.html.j2, autoescaped)."""
     mean = cohort.mean()
-    cards = [
-        ("answers", str(cohort.answers)),
-        ("scored", str(cohort.scored)),
-        ("errors", str(cohort.errors)),
-        ("mean score", f"{mean:.1f}" if mean is not None else "–"),
-    ]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f'<p class="muted">Rubric: {e(cohort.rubric.name)} ({e(cohort.rubric.id)}). '
-        "Scores come from the deterministic rubric scorer.</p>",
-        '<div class="cards">' + "".join(f"<div class=card><b>{e(v)}</b>{e(k)}</div>" for k, v in cards) + "</div>",
-        "<h2>Score distribution</h2>",
-        _histogram_svg(cohort.histogram),
-        "<h2>Levels</h2>",
-        _bars_svg([(label, count, str(count)) for label, count in cohort.level_counts()], max(cohort.scored, 1)),
-        "<h2>Criteria: share of answers meeting each (most-missed first)</h2>",
-        _bars_svg(
+    shown = len(cohort.table)
+    return render_template(
+        "batch_report.html.j2",
+        title=title,
+        rubric=cohort.rubric,
+        cards=[
+            ("answers", str(cohort.answers)),
+            ("scored", str(cohort.scored)),
+            ("errors", str(cohort.errors)),
+            ("mean score", f"{mean:.1f}" if mean is not None else "–"),
+        ],
+        histogram=_histogram_chart(cohort.histogram),
+        levels=_bar_chart([(label, count, str(count)) for label, count in cohort.level_counts()], max(cohort.scored, 1)),
+        criteria=_bar_chart(
             [(f"{name} ({cid})", rate, f"{rate:.0%}") for cid, name, rate in cohort.hit_rates()], 1.0, label_width=400
         ),
-        "<h2>Red flags raised</h2>",
-        _bars_svg([(f"{name} ({fid})", count, str(count)) for fid, name, count in cohort.flag_counts()],
-                  max(cohort.scored, 1), label_width=400),
-        "<h2>Answers</h2>",
-    ]
-    if cohort.answers > len(cohort.table):
-        parts.append(f'<p class="muted">The first {len(cohort.table):,} of {cohort.answers:,} answers.</p>')
-    parts.append("<table><thead><tr><th>id</th><th>score</th><th>level</th><th>top missing</th></tr></thead><tbody>")
-    for row in cohort.table:
-        if row.error is not None:
-            parts.append(f'<tr><td>{e(row.id)}</td><td colspan=3 class="err">error: {e(row.error)}</td></tr>')
-        else:
-            missing = ", ".join(row.top_missing) or "—"
-            parts.append(
-                f'<tr><td>{e(row.id)}</td><td class="num">{row.overall}</td><td>{e(row.level)}</td>'
-                f"<td>{e(missing)}</td></tr>"
-            )
-    parts += ["</tbody></table>", "</body></html>", ""]
-    return "\n".join(parts)
+        flags=_bar_chart([(f"{name} ({fid})", count, str(count)) for fid, name, count in cohort.flag_counts()],
+                         max(cohort.scored, 1), label_width=400),
+        table_note=f"The first {shown:,} of {cohort.answers:,} answers." if cohort.answers > shown else None,
+        table=cohort.table,
+    )
 
 
-def _histogram_svg(bins: list[int]) -> str:
+def _histogram_chart(bins: list[int]) -> dict[str, object]:
+    """The score histogram's geometry (the template draws it as SVG): one bar per ten points."""
     width, height, pad, base = 640, 200, 30, 170
     peak = max(bins) or 1
     bar = (width - 2 * pad) / len(bins)
-    out = [f'<svg role="img" aria-label="score histogram" width="{width}" height="{height + 10}" '
-           f'viewBox="0 0 {width} {height + 10}" xmlns="http://www.w3.org/2000/svg">']
+    bars = []
     for i, count in enumerate(bins):
         h = (base - 20) * count / peak
         x = pad + i * bar
-        out.append(f'<rect x="{x + 2:.1f}" y="{base - h:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="#3b6ea5">'
-                   f"<title>{i * 10}–{i * 10 + 9 if i < len(bins) - 1 else 100}: {count}</title></rect>")
-        out.append(f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{count}</text>')
-        out.append(f'<text x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle">{i * 10}</text>')
-    out.append(f'<line x1="{pad}" y1="{base}" x2="{width - pad}" y2="{base}" stroke="#8896a4"/>')
-    out.append(f'<text x="{width / 2}" y="{base + 34}" text-anchor="middle">overall score</text></svg>')
-    return "".join(out)
+        bars.append({
+            "x": f"{x + 2:.1f}", "y": f"{base - h:.1f}", "width": f"{bar - 4:.1f}", "height": f"{h:.1f}",
+            "title": f"{i * 10}–{i * 10 + 9 if i < len(bins) - 1 else 100}: {count}", "count": count,
+            "mid": f"{x + bar / 2:.1f}", "count_y": f"{base - h - 4:.1f}", "from": i * 10,
+        })
+    return {"width": width, "height": height + 10, "pad": pad, "base": base, "right": width - pad,
+            "tick_y": base + 16, "axis_x": width / 2, "axis_y": base + 34, "bars": bars}
 
 
-def _bars_svg(items: list[tuple[str, float, str]], scale: float, label_width: int = 140) -> str:
-    """Horizontal bars: (label, value, value text); labels are escaped here."""
+def _bar_chart(items: list[tuple[str, float, str]], scale: float, label_width: int = 140) -> dict[str, object]:
+    """Horizontal bars' geometry: (label, value, value text) each; the template escapes the texts."""
     row, bar_width = 22, 360
-    height = row * len(items) + 6
-    width = label_width + bar_width + 60
-    out = [f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           'xmlns="http://www.w3.org/2000/svg">']
+    bars = []
     for i, (label, value, text) in enumerate(items):
         y = i * row + 4
         w = bar_width * (value / scale if scale else 0)
-        out.append(f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">{html.escape(label)}</text>')
-        out.append(f'<rect x="{label_width}" y="{y + 2}" width="{w:.1f}" height="{row - 6}" fill="#3b6ea5"/>')
-        out.append(f'<text x="{label_width + w + 6:.1f}" y="{y + 14}">{html.escape(text)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+        bars.append({"label": label, "text": text, "y": y + 2, "text_y": y + 14, "width": f"{w:.1f}",
+                     "text_x": f"{label_width + w + 6:.1f}"})
+    return {"width": label_width + bar_width + 60, "height": row * len(items) + 6, "label_width": label_width,
+            "label_x": label_width - 6, "bar_height": row - 6, "bars": bars}
 
 
 # ── Markdown ─────────────────────────────────────────────────────────────────────────────────────
 
 
 def to_markdown(cohort: Cohort, title: str = "Batch report") -> str:
+    """The same report as Markdown (coach/templates/batch_report.md.j2)."""
     mean = cohort.mean()
-    lines = [
-        f"# {_md(title)}",
-        "",
-        f"Rubric: {_md(cohort.rubric.name)} (`{cohort.rubric.id}`). Answers: {cohort.answers}, scored: "
-        f"{cohort.scored}, errors: {cohort.errors}, mean score: {f'{mean:.1f}' if mean is not None else '–'}.",
-        "",
-        "## Score distribution",
-        "",
-        "| score | answers | |",
-        "|---|---:|---|",
-    ]
     peak = max(cohort.histogram) or 1
-    for i, count in enumerate(cohort.histogram):
-        upper = 100 if i == _BINS - 1 else i * 10 + 9
-        lines.append(f"| {i * 10}–{upper} | {count} | {'█' * round(20 * count / peak)} |")
-    lines += ["", "## Levels", "", "| level | answers |", "|---|---:|"]
-    lines += [f"| {_md(label)} | {count} |" for label, count in cohort.level_counts()]
-    lines += ["", "## Criteria (most-missed first)", "", "| criterion | id | met by |", "|---|---|---:|"]
-    lines += [f"| {_md(name)} | `{cid}` | {rate:.0%} |" for cid, name, rate in cohort.hit_rates()]
-    lines += ["", "## Red flags", "", "| red flag | id | raised |", "|---|---|---:|"]
-    lines += [f"| {_md(name)} | `{fid}` | {count} |" for fid, name, count in cohort.flag_counts()]
-    lines += ["", "## Answers", ""]
-    if cohort.answers > len(cohort.table):
-        lines += [f"The first {len(cohort.table):,} of {cohort.answers:,} answers.", ""]
-    lines += ["| id | score | level | top missing |", "|---|---:|---|---|"]
-    for row in cohort.table:
-        if row.error is not None:
-            lines.append(f"| {_md(row.id)} | | error | {_md(row.error)} |")
-        else:
-            lines.append(f"| {_md(row.id)} | {row.overall} | {_md(row.level)} | {_md(', '.join(row.top_missing) or '—')} |")
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    """User text in a Markdown table cell: no markup, no HTML, no line breaks."""
-    out = " ".join(text.split()).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "`*_[]|#!":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    shown = len(cohort.table)
+    return render_template(
+        "batch_report.md.j2",
+        title=title,
+        rubric=cohort.rubric,
+        answers=cohort.answers,
+        scored=cohort.scored,
+        errors=cohort.errors,
+        mean=f"{mean:.1f}" if mean is not None else "–",
+        histogram=[
+            {"range": f"{i * 10}–{100 if i == _BINS - 1 else i * 10 + 9}", "count": count,
+             "bar": "█" * round(20 * count / peak)}
+            for i, count in enumerate(cohort.histogram)
+        ],
+        levels=cohort.level_counts(),
+        criteria=[(cid, name, f"{rate:.0%}") for cid, name, rate in cohort.hit_rates()],
+        flags=cohort.flag_counts(),
+        table_note=f"The first {shown:,} of {cohort.answers:,} answers." if cohort.answers > shown else None,
+        table=cohort.table,
+    )

@@ -40,7 +40,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any, Literal
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from coach.batch.readers import Row
 from coach.batch.writers import AnswerSummary, LineEncoder, LineSink, error_record, result_record, summary_of
@@ -50,7 +52,8 @@ from coach.inputs import check_story
 from coach.models import Assessment
 from coach.rubric import Rubric
 from coach.deadline import score_within
-from coach.service import Interviewer, ask_followups
+from coach.service import Interviewer, ask_followups, with_notices, with_offline_followups
+from coach.startup import apply_env_defaults
 
 if TYPE_CHECKING:
     from coach.config import LLMSettings
@@ -95,11 +98,11 @@ class RowScorer:
             return self.error(row.id, str(exc))
         except Exception as exc:  # a scorer bug must cost one row, never the run
             return self.error(row.id, f"internal error while scoring: {type(exc).__name__}: {exc} (please report this)")
-        assessment.notices.extend(self.notices)
+        assessment = with_notices(assessment, self.notices)
         if self.followups == "llm" and assessment.is_story:
             return _Scored(row, assessment)
         if self.followups != "none":
-            assessment.followups = offline_followups(assessment, self.rubric)
+            assessment = with_offline_followups(assessment, offline_followups(assessment, self.rubric))
         return self.finish(row.id, assessment)
 
     def finish(self, row_id: str, assessment: Assessment) -> Outcome:
@@ -116,13 +119,14 @@ class RowScorer:
 
 def ask_row(scorer: RowScorer, interviewer: Interviewer, item: _Scored) -> Outcome:
     """The model's follow-ups for one scored row; any failure → the rubric's, with a notice."""
-    row, assessment = item.row, item.assessment
+    row, scored = item.row, item.assessment
     try:
-        assessment = ask_followups(row.text, scorer.rubric, assessment, interviewer, row.question)
+        assessment = ask_followups(row.text, scorer.rubric, scored, interviewer, row.question)
     except Exception as exc:  # an interviewer bug must not lose a scored row: the rubric asks instead
-        assessment.followups = offline_followups(assessment, scorer.rubric)
-        assessment.notices.append(
-            f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric."
+        assessment = with_offline_followups(
+            scored,
+            offline_followups(scored, scorer.rubric),
+            f"the model failed unexpectedly ({type(exc).__name__}) — these questions come from the rubric.",
         )
     return scorer.finish(row.id, assessment)
 
@@ -196,10 +200,27 @@ def _llm_worker_context() -> Any:
     """Workers that ask the model come from a fork server that imported litellm once (~2 s of CPU),
     not from spawn, where every worker would import it again, on the cores the run needs. The fork
     server is single-threaded (litellm starts no thread on import), so forking it is safe."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # the fork server inherits it
+    apply_env_defaults()  # the fork server inherits them
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["coach.batch.runner", "coach.llm", "litellm"])
     return context
+
+
+class _WorkerTracker:
+    """A multiprocessing context that remembers the worker processes a ProcessPoolExecutor starts
+    through it (the executor keeps its own list private), so a stopped run can end them."""
+
+    def __init__(self, context: BaseContext) -> None:
+        self._context: Any = context  # typeshed's BaseContext has no Process; every concrete one has
+        self.processes: list[BaseProcess] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)  # queues, locks, the start method: the real context's
+
+    def Process(self, *args: Any, **kwargs: Any) -> BaseProcess:  # noqa: N802 (multiprocessing's name)
+        process: BaseProcess = self._context.Process(*args, **kwargs)
+        self.processes.append(process)
+        return process
 
 
 def _ready() -> None:
@@ -288,10 +309,11 @@ class Runner:
     def _staged_in_pool(self, chunks: Iterator[list[Row]]) -> Iterator[Outcome | _Scored]:
         scorer = self.scorer
         llm = self._worker_llm
+        # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
+        context = _WorkerTracker(multiprocessing.get_context("spawn") if llm is None else _llm_worker_context())
         executor = ProcessPoolExecutor(
             self.processes,
-            # no fork of a process that has threads: spawn, or a fork server preloaded with litellm
-            mp_context=multiprocessing.get_context("spawn") if llm is None else _llm_worker_context(),
+            mp_context=cast(BaseContext, context),
             initializer=_init_worker,
             initargs=(scorer.rubric, scorer.encoder.fmt, scorer.followups, scorer.notices, llm),
         )
@@ -335,13 +357,13 @@ class Runner:
                 yield from collect(*pending.popleft())
         finally:
             if pool is not None:
-                workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
                 pool.shutdown(wait=False, cancel_futures=True)
                 if llm is not None and pending:
                     # Stopped early (Ctrl-C): a worker may be waiting on slow model calls; its results
                     # are not wanted, and the interpreter's exit would otherwise wait for it.
-                    for process in workers:
-                        process.terminate()
+                    for process in context.processes:
+                        if process.is_alive():
+                            process.terminate()
 
     def _with_followups(self, staged: Iterator[Outcome | _Scored]) -> Generator[Outcome, None, None]:
         window = self.concurrency * 2

@@ -12,6 +12,7 @@ from pathlib import Path
 from coach.errors import HistoryError, UsageError
 from coach.history import AttemptRecord, HistoryStore, history_enabled, record_from
 from coach.models import Assessment
+from coach.textfmt import clip
 
 HELP = "the practice history: list, show, export or delete saved attempts (a SQLite file under COACH_HOME)"
 
@@ -85,7 +86,7 @@ def _list(store: HistoryStore, args: argparse.Namespace) -> int:
         when = r.created_at[:16].replace("T", " ")
         star = " ★" if r.my_story else ""
         score = f"{r.overall}" if r.final_overall == r.overall else f"{r.overall}→{r.final_overall}"
-        question = r.question_id or _clip(r.question, 50)
+        question = r.question_id or clip(r.question, 50)
         print(f"{r.id:>5}  {when:<16}  {score:>5}  {r.level} {r.level_label:<12}  {r.mode:<7}  {r.rubric:<10}  {question}{star}")
     return 0
 
@@ -108,11 +109,6 @@ def _show_text(r: AttemptRecord) -> str:
     for turn in r.exchange:
         lines += [f"Q: {turn.question}", f"A: {turn.answer}", f"   → {turn.overall_after}/100", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _clip(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def save_scored(assessment: Assessment, *, story: str, question_id: str | None, question: str, model: str | None) -> None:
