@@ -36,7 +36,10 @@ DURATION = re.compile(
     rf"(?:{_NUMBER}[\s-]{{0,15}}(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
     r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next |following )?(?:morning|day|afternoon|evening)\b|\bby (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?: (?:morning|afternoon|evening|night))?\b"
     r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\b(?:the )?same (?:day|afternoon|morning|evening|night)\b"
-    r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b)",
+    r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b"
+    # a span told by its end or its length in words: "until mid-afternoon", "over the next couple of days"
+    r"|\b(?:until|till|by) (?:around |about |roughly )?(?:mid-?)?(?:morning|afternoon|evening|lunch(?:time)?|noon)\b"
+    r"|\b(?:over|for|within|in) the (?:next|following) (?:couple of|few) (?:hours|days|weeks)\b)",
     re.IGNORECASE,
 )
 CLOCK = re.compile(
@@ -88,7 +91,7 @@ _GATE = re.compile(
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
     r"millions?|billions?|few|several|couple|dozens?|half|hour|overnight|by the|by end|same|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4]|an?|"
-    r"that|this|last|within)\b",
+    r"that|this|last|within|until|till|by|next|following)\b",
     re.IGNORECASE,
 )
 _CLASSIFIERS: tuple[tuple[re.Pattern[str], Kind], ...] = (
@@ -116,7 +119,8 @@ _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # ("5hours", "10mins"); "an hour", "overnight"; "by the next morning", "by monday",
 # "by end of shift", "within the hour", "same evening" (whole words); "2h30m" (a digit, then "h").
 _DURATION_HINT = re.compile(
-    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh", re.IGNORECASE
+    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|lunch|lunchtime|noon|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh",
+    re.IGNORECASE,
 )
 # Every _IGNORED match holds one of these: a digit (versions, "\d+.\d+.\d+", "team of 5", "5 people"),
 # "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one".
