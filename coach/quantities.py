@@ -85,6 +85,13 @@ _IGNORED = re.compile(
 # nor the vague "a few", "several", "a couple (of)": "several customers complained" quantifies nothing.
 _MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "").replace("a few|several|a couple of|a couple|", "")
 _MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b){{0,15}})", re.IGNORECASE)
+# An amount of something lost or processed, counted in time or size: "20 hours of logs", "3 TB of
+# production data" — a measure of the impact, not a span of time (nor a spec).
+_DATA_AMOUNT = re.compile(
+    rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b)[\s-]{{0,3}}(?:{_TIME_UNIT}|gb|tb|mb|gigabytes?|terabytes?|megabytes?)\s"
+    r"of\s(?:[\w-]{1,63}\s){0,2}(?:logs?|data|events|records|rows|files|messages|transactions|orders|backups?)\b",
+    re.IGNORECASE,
+)
 # Sentences without any of these hold no quantity: the classifiers above skip them.
 _GATE = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -95,7 +102,8 @@ _GATE = re.compile(
     re.IGNORECASE,
 )
 _CLASSIFIERS: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"), (_IGNORED, "ignored"), (_MEASURE, "measure"),
+    (_DATA_AMOUNT, "measure"), (_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"),
+    (_IGNORED, "ignored"), (_MEASURE, "measure"),
 )
 
 
@@ -123,12 +131,13 @@ _DURATION_HINT = re.compile(
     re.IGNORECASE,
 )
 # Every _IGNORED match holds one of these: a digit (versions, "\d+.\d+.\d+", "team of 5", "5 people"),
-# "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one".
+# "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one",
+# "or" ("a complaint or two").
 _IGNORED_HINT = re.compile(
-    rf"\d|\b(?:team|group|squad|first|second|third|fourth|fifth|one|{_COUNTED})\b", re.IGNORECASE
+    rf"\d|\b(?:team|group|squad|first|second|third|fourth|fifth|one|or|{_COUNTED})\b", re.IGNORECASE
 )
 # Per classifier, a cheap pattern without whose match in a span the classifier finds nothing there.
-_HINTS: tuple[re.Pattern[str] | None, ...] = (_TIME_REFERENCE_HINT, _DURATION_HINT, None, _IGNORED_HINT, None)
+_HINTS: tuple[re.Pattern[str] | None, ...] = (None, _TIME_REFERENCE_HINT, _DURATION_HINT, None, _IGNORED_HINT, None)
 #: The patterns worth gating (coach.regexgate): a caller holding a gate for ``text`` passes
 #: ``candidates(pattern)`` → the increasing positions where the pattern could match, or None.
 GATED_PATTERNS: tuple[re.Pattern[str], ...] = (
