@@ -36,7 +36,10 @@ DURATION = re.compile(
     rf"(?:{_NUMBER}[\s-]{{0,15}}(?:and a half\s+)?{_TIME_UNIT}\b(?:\s+and\s+{_NUMBER}\s*{_TIME_UNIT}\b)?"
     r"|\b(?:an?|one|half an?)\s+hour\b|\bovernight\b|\bby the (?:next |following )?(?:morning|day|afternoon|evening)\b|\bby (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?: (?:morning|afternoon|evening|night))?\b"
     r"|\bby (?:the )?end of (?:the )?(?:day|shift|week)\b|\bwithin the hour\b|\b(?:the )?same (?:day|afternoon|morning|evening|night)\b"
-    r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b)",
+    r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b"
+    # a span told by its end or its length in words: "until mid-afternoon", "over the next couple of days"
+    r"|\b(?:until|till|by) (?:around |about |roughly )?(?:mid-?)?(?:morning|afternoon|evening|lunch(?:time)?|noon)\b"
+    r"|\b(?:over|for|within|in) the (?:next|following) (?:couple of|few) (?:hours|days|weeks)\b)",
     re.IGNORECASE,
 )
 CLOCK = re.compile(
@@ -82,17 +85,25 @@ _IGNORED = re.compile(
 # nor the vague "a few", "several", "a couple (of)": "several customers complained" quantifies nothing.
 _MEASURE_WORD = _WORD_NUMBER.replace("half an?|an?|", "").replace("a few|several|a couple of|a couple|", "")
 _MEASURE = re.compile(rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b(?:[\s-]{_MEASURE_WORD}\b){{0,15}})", re.IGNORECASE)
+# An amount of something lost or processed, counted in time or size: "20 hours of logs", "3 TB of
+# production data" — a measure of the impact, not a span of time (nor a spec).
+_DATA_AMOUNT = re.compile(
+    rf"(?:{_DIGITS}|\b{_MEASURE_WORD}\b)[\s-]{{0,3}}(?:{_TIME_UNIT}|gb|tb|mb|gigabytes?|terabytes?|megabytes?)\s"
+    r"of\s(?:[\w-]{1,63}\s){0,2}(?:logs?|data|events|records|rows|files|messages|transactions|orders|backups?)\b",
+    re.IGNORECASE,
+)
 # Sentences without any of these hold no quantity: the classifiers above skip them.
 _GATE = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
     r"millions?|billions?|few|several|couple|dozens?|half|hour|overnight|by the|by end|same|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4]|an?|"
-    r"that|this|last|within)\b",
+    r"that|this|last|within|until|till|by|next|following)\b",
     re.IGNORECASE,
 )
 _CLASSIFIERS: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"), (_IGNORED, "ignored"), (_MEASURE, "measure"),
+    (_DATA_AMOUNT, "measure"), (_TIME_REFERENCE, "clock"), (DURATION, "duration"), (CLOCK, "clock"),
+    (_IGNORED, "ignored"), (_MEASURE, "measure"),
 )
 
 
@@ -116,15 +127,17 @@ _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # ("5hours", "10mins"); "an hour", "overnight"; "by the next morning", "by monday",
 # "by end of shift", "within the hour", "same evening" (whole words); "2h30m" (a digit, then "h").
 _DURATION_HINT = re.compile(
-    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh", re.IGNORECASE
+    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|lunch|lunchtime|noon|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh",
+    re.IGNORECASE,
 )
 # Every _IGNORED match holds one of these: a digit (versions, "\d+.\d+.\d+", "team of 5", "5 people"),
-# "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one".
+# "team"/"group"/"squad", a counted noun ("two options": a whole word after [\s-]), an ordinal, "one",
+# "or" ("a complaint or two").
 _IGNORED_HINT = re.compile(
-    rf"\d|\b(?:team|group|squad|first|second|third|fourth|fifth|one|{_COUNTED})\b", re.IGNORECASE
+    rf"\d|\b(?:team|group|squad|first|second|third|fourth|fifth|one|or|{_COUNTED})\b", re.IGNORECASE
 )
 # Per classifier, a cheap pattern without whose match in a span the classifier finds nothing there.
-_HINTS: tuple[re.Pattern[str] | None, ...] = (_TIME_REFERENCE_HINT, _DURATION_HINT, None, _IGNORED_HINT, None)
+_HINTS: tuple[re.Pattern[str] | None, ...] = (None, _TIME_REFERENCE_HINT, _DURATION_HINT, None, _IGNORED_HINT, None)
 #: The patterns worth gating (coach.regexgate): a caller holding a gate for ``text`` passes
 #: ``candidates(pattern)`` → the increasing positions where the pattern could match, or None.
 GATED_PATTERNS: tuple[re.Pattern[str], ...] = (
