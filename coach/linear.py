@@ -88,8 +88,14 @@ def searcher(regex: Any) -> Search:
             spans: list[tuple[int, int]] = match(unanchored, view, pos, len(view))
             return None if spans[0][0] < 0 else spans
 
+        _DIRECT[fast] = (match, unanchored)
         return fast
     return portable_searcher(regex)
+
+
+#: A fast searcher → the binding's ``Match`` and its anchor, which :func:`searched` calls itself
+#: (one Python call fewer per match found: the loop is the scorer's hottest).
+_DIRECT: dict[Search, tuple[Callable[[Any, bytes, int, int], list[tuple[int, int]]], Any]] = {}
 
 
 def portable_searcher(regex: Any) -> Search:
@@ -162,6 +168,22 @@ def searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, 
     out: list[tuple[int, int]] = []
     pos = 0
     size = len(view)
+    direct = _DIRECT.get(pattern)
+    if direct is not None:  # the same loop, calling RE2 directly
+        match, anchor = direct
+        while pos <= size:
+            start, end = match(anchor, view, pos, size)[0]
+            if start < 0:
+                break
+            out.append((start, end))
+            if limit and len(out) >= limit:
+                break
+            pos = end if end > start else end + 1
+            if resume is not None:
+                further = resume(start)
+                if further > pos:
+                    pos = further
+        return out
     while pos <= size:
         spans = pattern(view, pos)
         if spans is None:
