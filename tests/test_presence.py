@@ -32,7 +32,9 @@ def _check(text: str) -> None:
         assert id(pattern) in sets.slots  # every rubric list is in a Set
         found = sets.present(gated._view(lowered)[0])
         assert found is not None
-        assert (sets.slots[id(pattern)] in found) == bool(plain.matches(pattern)), (pattern.pattern[:80], text[:80])
+        present, matched = sets.slots[id(pattern)] in found, bool(plain.matches(pattern))
+        # A look-around a finder's match fails (checked with ``re``) leaves a list present without a match.
+        assert present == matched or (present and pattern.checked), (pattern.pattern[:80], text[:80])
         assert gated.matches(pattern) == plain.matches(pattern)
         assert gated.sentence_matches(pattern) == plain.sentence_matches(pattern)
 
