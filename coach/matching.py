@@ -56,6 +56,9 @@ class PatternGate:
         return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
 
 
+_UNKNOWN: set[int] = set()  # not asked yet (a marker: compared by identity)
+
+
 @dataclass(frozen=True, slots=True)
 class PresenceGate:
     """A rubric's cue lists in two RE2 Sets (coach.linear.Presence), by the text they run on:
@@ -104,9 +107,9 @@ class Doc:
         slot = sets.slots.get(id(pattern))
         if slot is None:
             return False
-        if lowered not in self._present:
-            self._present[lowered] = sets.present(view)
-        found = self._present[lowered]
+        found = self._present.get(lowered, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._present[lowered] = sets.present(view)
         return found is not None and slot not in found
 
     def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
