@@ -88,14 +88,15 @@ def searcher(regex: Any) -> Search:
             spans: list[tuple[int, int]] = match(unanchored, view, pos, len(view))
             return None if spans[0][0] < 0 else spans
 
-        _DIRECT[fast] = (match, unanchored)
+        # The binding's ``Match`` and its anchor, which :func:`searched` calls itself (one Python
+        # call fewer per match found: that loop is the scorer's hottest). An attribute, not a
+        # table: it goes when the pattern does (compile_linear's cache evicts).
+        setattr(fast, _DIRECT, (match, unanchored))
         return fast
     return portable_searcher(regex)
 
 
-#: A fast searcher → the binding's ``Match`` and its anchor, which :func:`searched` calls itself
-#: (one Python call fewer per match found: the loop is the scorer's hottest).
-_DIRECT: dict[Search, tuple[Callable[[Any, bytes, int, int], list[tuple[int, int]]], Any]] = {}
+_DIRECT = "direct_match"
 
 
 def portable_searcher(regex: Any) -> Search:
@@ -169,7 +170,7 @@ def searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, 
     out: list[tuple[int, int]] = []
     pos = 0
     size = len(view)
-    direct = _DIRECT.get(pattern)
+    direct = getattr(pattern, _DIRECT, None)
     if direct is not None:  # the same loop, calling RE2 directly
         match, anchor = direct
         while pos <= size:

@@ -79,9 +79,11 @@ def _compiled(rubric: Rubric) -> _Compiled:
     return compiled
 
 
-#: A rubric's presence gate is built once it has scored this many stories: building it and warming
-#: its DFA costs more than it saves on one story (the command line's cold start), less over a batch.
-PRESENCE_AFTER = 2
+#: A rubric's presence gate is built at its third story: building it and warming its DFA (~50 ms)
+#: costs more than it saves on a story or two. Every caller scores a warm-up word first
+#: (coach.deadline), so the command line's single story never pays for it; a batch's second story does.
+PRESENCE_AFTER = 3
+_GAVE_UP = -1  # the build was interrupted (a story's deadline): it is not tried again inside another's
 
 
 def _doc(text: str, compiled: _Compiled) -> Doc:
@@ -89,9 +91,10 @@ def _doc(text: str, compiled: _Compiled) -> Doc:
     box = compiled.presence
     gate = box[0]
     if isinstance(gate, int):
-        if gate + 1 < PRESENCE_AFTER:
-            box[0] = gate + 1
+        if gate == _GAVE_UP or gate + 1 < PRESENCE_AFTER:
+            box[0] = gate if gate == _GAVE_UP else gate + 1
             return Doc(segment(text), compiled.gate)
+        box[0] = _GAVE_UP  # until the build below completes
         patterns = [p for _, _, cues in compiled.criteria for p in cues.patterns()]
         patterns += [p for _, cues in compiled.flags for p in cues.patterns()]
         gate = box[0] = PresenceGate.of(patterns + ([compiled.topic] if compiled.topic is not None else []))

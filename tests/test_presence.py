@@ -62,6 +62,26 @@ def test_scores_are_the_same_with_and_without_the_gate(monkeypatch: pytest.Monke
     assert with_gate == without
 
 
+def test_the_gate_is_built_at_the_third_story_and_an_interrupted_build_is_not_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rubric = RUBRIC.model_copy()
+    box = scorer._compiled(rubric).presence
+    scorer.score("warm-up", rubric)  # coach.deadline's warm-up, then the command line's one story
+    scorer.score(core_stories.STRONG, rubric)
+    assert box == [2]
+
+    def interrupted(patterns: list[LinearPattern]) -> PresenceGate:
+        raise TimeoutError("the story's deadline")
+
+    monkeypatch.setattr(PresenceGate, "of", interrupted)
+    with pytest.raises(TimeoutError):
+        scorer.score(core_stories.STRONG, rubric)
+    monkeypatch.undo()
+    scorer.score(core_stories.STRONG, rubric)
+    assert box == [scorer._GAVE_UP]  # later stories are scored without it, and not slowed by a retry
+
+
 def test_an_unknown_answer_from_the_set_skips_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Set whose DFA ran out of memory answers without its sentinel: then every list is searched."""
     gate = PresenceGate.of(PATTERNS)
