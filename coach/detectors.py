@@ -57,11 +57,12 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
 
     def detect(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outcome:
         doc = facts.doc
+        numbers = [quantity for quantity in facts.quantities if quantity.kind in kinds]
+        if not numbers:  # no number of these kinds: no hit, whatever the cues find (skip the search)
+            return 0 >= cues.min_sentences, []
         context = {index for index, _ in cues.matches(doc, apply_unless=False, per_sentence=True)}
         hits: list[int] = []
-        for quantity in facts.quantities:
-            if quantity.kind not in kinds:
-                continue
+        for quantity in numbers:
             index = doc.seg.sentence_index(quantity.start)
             if index in context and index not in hits and not doc.in_same_clause(quantity.start, cues.unless):
                 hits.append(index)
@@ -95,6 +96,8 @@ def _absent(measured: bool) -> DetectorFn:
 
     def detect(cues: CompiledCues, facts: Facts, settings: ItemSettings) -> Outcome:
         present = any(facts.results.get(cid, (False, []))[0] for cid in settings.absent_when_met)
+        if present:  # not raised, whatever the cues find (skip the search)
+            return False, []
         found = set(cues.sentences(facts.doc))
         if measured:
             found &= facts.sentences_with("measure")

@@ -52,6 +52,7 @@ class StaticEmbedding:
     rows: mmap.mmap
     data_offset: int
     _pieces: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _words: dict[str, tuple[int, ...]] = field(default_factory=dict)  # a word (no "▁") → its piece's ids
 
     @classmethod
     def load(cls, folder: Path) -> StaticEmbedding:
@@ -72,6 +73,16 @@ class StaticEmbedding:
     def token_ids(self, text: str) -> list[int]:
         """BPE ids of ``text`` (no special tokens), the normaliser's "▁" prepended and for spaces."""
         ids: list[int] = []
+        if _SPACE not in text:
+            # The pieces are then "▁" + each part of text.split(" ") (an empty part: "▁" alone),
+            # exactly as below, without building the replaced text or running the regex.
+            words = self._words
+            for word in text.split(" "):
+                found = words.get(word)
+                if found is None:
+                    found = words[word] = tuple(self._bpe(_SPACE + word))
+                ids += found
+            return ids
         pieces = self._pieces
         for piece in _PIECE.findall(_SPACE + text.replace(" ", _SPACE)):
             cached = pieces.get(piece)

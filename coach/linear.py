@@ -88,8 +88,15 @@ def searcher(regex: Any) -> Search:
             spans: list[tuple[int, int]] = match(unanchored, view, pos, len(view))
             return None if spans[0][0] < 0 else spans
 
+        # The binding's ``Match`` and its anchor, which :func:`searched` calls itself (one Python
+        # call fewer per match found: that loop is the scorer's hottest). An attribute, not a
+        # table: it goes when the pattern does (compile_linear's cache evicts).
+        setattr(fast, _DIRECT, (match, unanchored))
         return fast
     return portable_searcher(regex)
+
+
+_DIRECT = "direct_match"
 
 
 def portable_searcher(regex: Any) -> Search:
@@ -119,6 +126,7 @@ class LinearPattern:
     flags: int  # re.IGNORECASE when it runs on the original text, 0 on the lower-cased one
     main: Search | None
     checked: tuple[_Checked, ...]
+    sources: tuple[bytes, ...] = ()  # the RE2 sources of ``main`` and of each finder (for :class:`Presence`)
 
     def spans(
         self, view: bytes, text: str, chars: list[int] | None, resume: Callable[[int], int] | None = None,
@@ -162,6 +170,22 @@ def searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, 
     out: list[tuple[int, int]] = []
     pos = 0
     size = len(view)
+    direct = getattr(pattern, _DIRECT, None)
+    if direct is not None:  # the same loop, calling RE2 directly
+        match, anchor = direct
+        while pos <= size:
+            start, end = match(anchor, view, pos, size)[0]
+            if start < 0:
+                break
+            out.append((start, end))
+            if limit and len(out) >= limit:
+                break
+            pos = end if end > start else end + 1
+            if resume is not None:
+                further = resume(start)
+                if further > pos:
+                    pos = further
+        return out
     while pos <= size:
         spans = pattern(view, pos)
         if spans is None:
@@ -234,13 +258,62 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
             source = source[: -2] + "()(?:" + key[-1][3:-1] + ")"
             key = key[:-1] + (_ENDS_HERE,)
         groups.setdefault(key, []).append(source)
-    main = searcher(re2.compile(_re2_source(optimise(plain)).encode(), options)) if plain else None
+    sources: list[bytes] = []
+    main = None
+    if plain:
+        sources.append(_re2_source(optimise(plain)).encode())
+        main = searcher(re2.compile(sources[-1], options))
     checked = []
     for key, members in groups.items():
-        source = "|".join(f"(?:{m})" for m in members)
-        finder = searcher(re2.compile(_re2_source(source).encode(), options))
+        sources.append(_re2_source("|".join(f"(?:{m})" for m in members)).encode())
+        finder = searcher(re2.compile(sources[-1], options))
         checked.append(_Checked(finder, tuple(None if k == _ENDS_HERE else re.compile(k, flags) for k in key)))
-    return LinearPattern(combined, flags, main, tuple(checked))
+    return LinearPattern(combined, flags, main, tuple(checked), tuple(sources))
+
+
+class Presence:
+    """Which of many cue lists (of one case mode) can match a story at all: one RE2 Set pass over
+    the story's view answers for every list.
+
+    A search that finds nothing still scans the whole story, and in a given story about half of a
+    rubric's lists find nothing. Exact: a list is skipped only when none of its RE2 programs (the
+    main alternation and each look-around finder) matches anywhere in the view, and then every
+    search of it finds nothing. A Set's DFA may run out of memory on a huge rubric; a sentinel that
+    matches every text tells when it did, and then nothing is skipped."""
+
+    __slots__ = ("slots", "_set", "_owner", "_sentinel", "_keep")
+
+    def __init__(self, patterns: list[LinearPattern], ignorecase: bool) -> None:
+        options = _options(ignorecase)
+        options.log_errors = False  # a DFA out of memory is handled (the sentinel), not printed
+        self._set = re2.Set.SearchSet(options)
+        self._owner: dict[int, int] = {}  # Set index → slot
+        self.slots: dict[int, int] = {}  # id(pattern) → slot
+        self._keep: list[LinearPattern] = []  # the patterns, alive while their ids are keys
+        flags = _IGNORECASE if ignorecase else 0
+        for pattern in patterns:
+            if pattern.flags != flags or id(pattern) in self.slots or not pattern.sources:
+                continue
+            try:
+                indices = [self._set.Add(source) for source in pattern.sources]
+            except re2.error:
+                continue  # not in the Set: always searched (indices already added are never read)
+            self.slots[id(pattern)] = len(self._keep)
+            self._owner.update((index, len(self._keep)) for index in indices)
+            self._keep.append(pattern)
+        self._sentinel = self._set.Add(b"(?:)")
+        try:
+            self._set.Compile()
+        except re2.error:
+            self.slots = {}  # no Set: every list is searched
+
+    def present(self, view: bytes) -> set[int] | None:
+        """The slots of the lists with a match somewhere in ``view``; None: unknown (search them all)."""
+        found = self._set.Match(view) or []
+        if self._sentinel not in found:
+            return None
+        owner = self._owner
+        return {owner[index] for index in found if index in owner}
 
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coach.linear import LinearPattern, ascii_view, compile_linear, searched
+from coach.linear import LinearPattern, Presence, ascii_view, compile_linear, searched
 from coach.regexgate import GateIndex, gated_finditer
 from coach.rubric import Cue, Cues, cue_regexes
 from coach.segment import Segmented
@@ -56,18 +56,35 @@ class PatternGate:
         return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
 
 
+_UNKNOWN: set[int] = set()  # not asked yet (a marker: compared by identity)
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceGate:
+    """A rubric's cue lists in two RE2 Sets (coach.linear.Presence), by the text they run on:
+    one pass over a story tells which lists can match it at all; the others are not searched."""
+
+    by_lowered: dict[bool, Presence]  # runs on the lower-cased story? → its lists' Set
+
+    @classmethod
+    def of(cls, patterns: list[LinearPattern]) -> PresenceGate:
+        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)})
+
+
 @dataclass(slots=True)
 class Doc:
     """A segmented story plus a cache of pattern matches, shared by every detector for one scoring."""
 
     seg: Segmented
     gate: PatternGate | None = None
+    presence: PresenceGate | None = None
     _lower: str | None = None
     _matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
     _candidates: list[list[int]] | None = None
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _present: dict[bool, set[int] | None] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -77,9 +94,23 @@ class Doc:
                 ) -> list[tuple[int, int]]:
         lowered = not pattern.flags
         view = self._views.get(lowered) or self._view(lowered)
+        if self.presence is not None and self._absent(pattern, lowered, view[0]):
+            return []
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
+
+    def _absent(self, pattern: LinearPattern, lowered: bool, view: bytes) -> bool:
+        """True when the presence gate knows ``pattern`` and it matches nowhere in the story."""
+        assert self.presence is not None
+        sets = self.presence.by_lowered[lowered]
+        slot = sets.slots.get(id(pattern))
+        if slot is None:
+            return False
+        found = self._present.get(lowered, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._present[lowered] = sets.present(view)
+        return found is not None and slot not in found
 
     def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
         view = self._views.get(lowered)

@@ -95,9 +95,10 @@ class Segmented:
     def clause_span(self, offset: int) -> tuple[int, int]:
         """The clause around ``offset``, bounded by its sentence."""
         sentence = self.sentences[self.sentence_index(offset)] if self.sentences else Sentence(0, len(self.text))
-        i = bisect_right(self._clause_starts, offset) - 1
-        start = max(self._clause_starts[i] if i >= 0 else 0, sentence.start)
-        end = self._clause_starts[i + 1] if i + 1 < len(self._clause_starts) else len(self.text)
+        starts = self._clause_starts  # a property: read once
+        i = bisect_right(starts, offset) - 1
+        start = max(starts[i] if i >= 0 else 0, sentence.start)
+        end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
         return start, min(end, sentence.end)
 
 
