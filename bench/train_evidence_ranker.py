@@ -59,6 +59,7 @@ class Settings:
     alpha: float = 0.5  # the embedding block is penalised 1/alpha² times more than the few features
     pointwise: float = 1.0  # weight of the per-sentence logistic loss
     listwise: float = 1.0  # weight of the per-story softmax loss over the candidates
+    examples: float = 3.0  # weight of each of the rubric's marked examples against one labelled story
     maxiter: int = 1000
 
 
@@ -71,6 +72,7 @@ class Item:
     x: np.ndarray  # sentences × (embedding + features)
     y: np.ndarray  # 1 where the sentence overlaps a gold quote
     pool: np.ndarray  # the sentences the scorer chooses among (the cue hits, else all)
+    weight: float = 1.0  # how much the item counts in the loss
 
 
 def _table() -> np.ndarray:
@@ -81,7 +83,8 @@ def _table() -> np.ndarray:
     return raw.reshape(32000, embedding.DIM).astype(np.float64)
 
 
-def examples(rows: list[dict[str, Any]], table: np.ndarray) -> list[Item]:
+def examples(rows: list[dict[str, Any]], table: np.ndarray, weight: float = 1.0) -> list[Item]:
+    """One item per (row, criterion) whose gold quotes are found in the row's sentences."""
     emb = embedding.shared()
     assert emb is not None
     rubric = load_rubric("star-l")
@@ -106,8 +109,19 @@ def examples(rows: list[dict[str, Any]], table: np.ndarray) -> list[Item]:
             x = np.array([np.concatenate([vectors[i], sentence_features(facts, i, cid, hit_criteria, heading_components,
                                                                    component_of[cid])])
                           for i in range(len(spans))])
-            out.append(Item(row["id"], cid, x, y, _pool(facts, cid, len(spans))))
+            out.append(Item(row["id"], cid, x, y, _pool(facts, cid, len(spans)), weight))
     return out
+
+
+def rubric_examples(table: np.ndarray, weight: float) -> list[Item]:
+    """The rubric's own met examples whose evidence is marked (``[…]``): the spans it must quote."""
+    rows = []
+    for criterion in load_rubric("star-l").criteria():
+        for k, (text, mark) in enumerate(criterion.examples.marked()):
+            if mark is not None:
+                quote = text[mark[0] : mark[1]]
+                rows.append({"id": f"example:{criterion.id}:{k}", "text": text, "evidence": {criterion.id: [quote]}})
+    return examples(rows, table, weight)
 
 
 def _pool(facts: StoryFacts, cid: str, count: int) -> np.ndarray:
@@ -135,12 +149,14 @@ def fit(items: list[Item], settings: Settings) -> dict[str, Any]:
         positives = max(float(y.sum()), 1.0)
         negatives = max(float(len(y) - y.sum()), 1.0)
         sw = np.where(y > 0, len(y) / (2 * positives), len(y) / (2 * negatives))
+        sw = sw * np.concatenate([np.full(len(item.y), item.weight) for item in mine])
         per.append((x, y, sw))
     groups = []
     for item in items:
         pool = item.pool if item.y[item.pool].any() else np.arange(len(item.y))
         if len(pool) >= 2:
-            groups.append((criteria.index(item.criterion), (item.x[pool] - mean) / scale, item.y[pool].astype(bool)))
+            groups.append((criteria.index(item.criterion), (item.x[pool] - mean) / scale, item.y[pool].astype(bool),
+                           item.weight))
     size = (n_crit + 1) * dim
 
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -158,14 +174,14 @@ def fit(items: list[Item], settings: Settings) -> dict[str, Any]:
             grad[0] += g
             grad[k + 1] += g
             gbias[k] += r.sum()
-        for k, x, gold in groups:
+        for k, x, gold, weight in groups:
             z = x @ (w[0] + w[k + 1])
             p = np.exp(z - z.max())
             p /= p.sum()
             q = p * gold
-            total -= settings.listwise * float(np.log(q.sum()))
+            total -= settings.listwise * weight * float(np.log(q.sum()))
             q /= q.sum()
-            g = settings.listwise * (x.T @ (p - q))
+            g = settings.listwise * weight * (x.T @ (p - q))
             grad[0] += g
             grad[k + 1] += g
         return total, np.concatenate([grad.ravel(), gbias])
@@ -249,10 +265,12 @@ def main() -> int:
     parser.add_argument("--shared", type=float, default=Settings.shared)
     parser.add_argument("--own", type=float, default=Settings.own)
     parser.add_argument("--listwise", type=float, default=Settings.listwise)
+    parser.add_argument("--examples", type=float, default=Settings.examples)
     parser.add_argument("--alpha", type=float, default=Settings.alpha)
     parser.add_argument("--out", default=str(ROOT / "rubrics" / f"star-l{FILE_SUFFIX}"))
     args = parser.parse_args()
-    settings = Settings(shared=args.shared, own=args.own, alpha=args.alpha, listwise=args.listwise)
+    settings = Settings(shared=args.shared, own=args.own, alpha=args.alpha, listwise=args.listwise,
+                        examples=args.examples)
     table = _table()
     rows = []
     for name in SETS:
@@ -260,7 +278,7 @@ def main() -> int:
             if line.strip():
                 rows.append({**json.loads(line), "_file": name})
     rows = select(rows, "tune")
-    items = examples(rows, table)
+    items = examples(rows, table) + (rubric_examples(table, settings.examples) if settings.examples else [])
     if args.check:
         counts = check(rows, items, settings, args.pointwise)
         print(f"5-fold by story on tune rows ({settings}):")
@@ -270,7 +288,8 @@ def main() -> int:
         return 0
     data = export(fit(items, settings))
     Path(args.out).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}: {len(data['criteria'])} criteria from {len({i.row for i in items})} tune stories")
+    stories = len({i.row for i in items if not i.row.startswith("example:")})
+    print(f"wrote {args.out}: {len(data['criteria'])} criteria from {stories} tune stories and the rubric's marked examples")
     return 0
 
 
