@@ -106,10 +106,40 @@ def examples(rows: list[dict[str, Any]], table: np.ndarray, weight: float = 1.0)
             y = np.array([overlaps(a, b, gold_spans(row["text"], quotes)) for a, b in spans], dtype=float)
             if not y.any():
                 continue
-            x = np.array([np.concatenate([vectors[i], sentence_features(facts, i, cid, hit_criteria, heading_components,
-                                                                   component_of[cid])])
+            x = np.array([np.concatenate([vectors[i], sentence_features(facts, i, cid, hit_criteria, heading_components),
+                                          _folded_features(facts, i, cid, component_of[cid])])
                           for i in range(len(spans))])
             out.append(Item(row["id"], cid, x, y, _pool(facts, cid, len(spans)), weight))
+    return out
+
+
+#: Features used in training only: each is a sum of the ranker's own heading / cue-hit flags, so its
+#: weight folds into theirs on export (``_fold``) and costs nothing at run time. Shared by all
+#: criteria, they say what no criterion's own weights can learn from its few stories: a sentence
+#: under the criterion's own heading, under another component's, hit by other criteria's cues.
+FOLDED = ("own_heading", "other_heading", "crowded")
+
+
+def _folded_features(facts: StoryFacts, index: int, cid: str, component: str) -> list[float]:
+    heading = facts.headings[index]
+    others = sum(1 for other, hits in facts.hits.items() if other != cid and index in hits)
+    return [float(heading == component), float(heading is not None and heading != component), float(others)]
+
+
+def _fold(weights: np.ndarray, cid: str) -> np.ndarray:
+    """The exported feature weights: FOLDED's weights added to the flags they sum."""
+    rubric = load_rubric("star-l")
+    own_heading, other_heading, crowded = weights[-len(FOLDED) :]
+    out = weights[: -len(FOLDED)].copy()
+    at = len(FEATURES)
+    component_of = {c.id: component.id for component in rubric.components for c in component.criteria}
+    for component in rubric.components:
+        out[at] += own_heading if component.id == component_of[cid] else other_heading
+        at += 1
+    for criterion in rubric.criteria():
+        if criterion.id != cid:
+            out[at] += crowded
+        at += 1
     return out
 
 
@@ -194,29 +224,8 @@ def fit(items: list[Item], settings: Settings) -> dict[str, Any]:
         weights = (w[0] + w[k + 1]) / scale
         models[cid] = {
             "embedding": [round(float(v), DIGITS) for v in weights[: embedding.DIM]],
-            "features": [round(float(v), DIGITS) for v in weights[embedding.DIM :]],
+            "features": [round(float(v), DIGITS) for v in _fold(weights[embedding.DIM :], cid)],
             "bias": round(float(bias[k] - weights @ mean), DIGITS),
-        }
-    return models
-
-
-def fit_pointwise(items: list[Item], settings: Settings, c: float = 0.01) -> dict[str, Any]:
-    """The previous design, for comparison: per criterion, a balanced logistic regression over all sentences."""
-    models: dict[str, Any] = {}
-    for cid in sorted({item.criterion for item in items}):
-        mine = [item for item in items if item.criterion == cid]
-        x = np.vstack([item.x for item in mine])
-        y = np.concatenate([item.y for item in mine])
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale == 0] = 1.0
-        scale[: embedding.DIM] /= settings.alpha
-        model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((x - mean) / scale, y)
-        coef, intercept = model.coef_[0], float(model.intercept_[0])
-        w = coef / scale
-        models[cid] = {
-            "embedding": [round(float(v), DIGITS) for v in w[: embedding.DIM]],
-            "features": [round(float(v), DIGITS) for v in w[embedding.DIM :]],
-            "bias": round(float(intercept - (coef * mean / scale).sum()), DIGITS),
         }
     return models
 
@@ -229,13 +238,11 @@ def export(models: dict[str, Any]) -> dict[str, Any]:
         "features": list(FEATURES),
         "heading_components": [c.id for c in rubric.components],
         "hit_criteria": [c.id for c in rubric.criteria()],
-        "components": {c.id: component.id for component in rubric.components for c in component.criteria},
         "criteria": models,
     }
 
 
-def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, pointwise: bool = False, folds: int = 5
-          ) -> dict[str, EvidenceCounts]:
+def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, folds: int = 5) -> dict[str, EvidenceCounts]:
     """Cross-validated evidence metrics through the real scorer: each fold's stories scored by a ranker
     trained on the other folds (by story id). Per file, and pooled under "pooled"."""
     rubric = load_rubric("star-l")
@@ -246,7 +253,7 @@ def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, poi
         for fold in range(folds):
             held = set(ids[fold::folds])
             train = [i for i in items if i.row not in held]
-            ranker = Ranker.from_json(export(fit_pointwise(train, settings) if pointwise else fit(train, settings)))
+            ranker = Ranker.from_json(export(fit(train, settings)))
             coach.scorer.ranker_for = lambda rubric_id: ranker  # type: ignore[assignment]  # noqa: B023
             for row in rows:
                 if row["id"] in held:
@@ -261,7 +268,6 @@ def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, poi
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="5-fold cross-validation by story on tune rows")
-    parser.add_argument("--pointwise", action="store_true", help="with --check: the previous per-criterion design")
     parser.add_argument("--shared", type=float, default=Settings.shared)
     parser.add_argument("--own", type=float, default=Settings.own)
     parser.add_argument("--listwise", type=float, default=Settings.listwise)
@@ -280,7 +286,7 @@ def main() -> int:
     rows = select(rows, "tune")
     items = examples(rows, table) + (rubric_examples(table, settings.examples) if settings.examples else [])
     if args.check:
-        counts = check(rows, items, settings, args.pointwise)
+        counts = check(rows, items, settings)
         print(f"5-fold by story on tune rows ({settings}):")
         for name, c in counts.items():
             print(f"  {name:14} hit@1 {c.hit_at_1:.3f} ({c.hit}/{c.judged})  prec {c.precision:.3f}"

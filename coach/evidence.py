@@ -34,9 +34,8 @@ from coach.segment import Segmented
 FEATURES = (
     "digits", "first_person", "we", "past", "position", "position_sq", "length",  # the seven of issue 9's probe
     "cue_hit", "first_hit", "measure", "duration",
-    # per criterion: the sentence's place among the criterion's cue hits, the heading it sits under
-    # (the criterion's own component or another's), how many other criteria's cues hit it too
-    "last_hit", "hit_rank", "own_heading", "other_heading", "crowded",
+    "last_hit", "hit_rank",  # per criterion: the sentence's place among the criterion's cue hits
+    "clock",  # a time of day or date: sequencing, not a metric (coach.quantities)
 )
 _DIGITS = re.compile(r"\d")
 _FIRST_PERSON = re.compile(r"(?<![\w'])(?:I|i|my|My|me|Me|I'm|I've|I'd)(?![\w'])")
@@ -64,29 +63,20 @@ class StoryFacts:
 
 _CUE_HIT, _FIRST_HIT = FEATURES.index("cue_hit"), FEATURES.index("first_hit")
 _LAST_HIT, _HIT_RANK = FEATURES.index("last_hit"), FEATURES.index("hit_rank")
-_OWN_HEADING, _OTHER_HEADING, _CROWDED = FEATURES.index("own_heading"), FEATURES.index("other_heading"), FEATURES.index("crowded")
 
 
-def own_features(facts: StoryFacts, criterion_id: str, component: str | None) -> dict[int, dict[int, float]]:
-    """The per-criterion features that are not 0, per sentence: {sentence: {feature slot: value}}."""
-    own = sorted(set(facts.hits.get(criterion_id, ())))
-    out: dict[int, dict[int, float]] = {}
+def own_features(facts: StoryFacts, criterion_id: str) -> list[tuple[int, int, float]]:
+    """The per-criterion features that are not 0: (sentence, feature slot, value), in a fixed order."""
+    hits = facts.hits.get(criterion_id)
+    if not hits:
+        return []
+    own = sorted(set(hits))
+    last = len(own) - 1
+    out = [(hits[0], _FIRST_HIT, 1.0), (own[-1], _LAST_HIT, 1.0)]
     for rank, index in enumerate(own):
-        slots = out.setdefault(index, {})
-        slots[_CUE_HIT] = 1.0
-        slots[_HIT_RANK] = rank / (len(own) - 1) if len(own) > 1 else 0.0
-        others = sum(1 for cid, hits in facts.hits.items() if cid != criterion_id and index in hits)
-        if others:
-            slots[_CROWDED] = math.log1p(others)
-    if own:
-        out[own[-1]][_LAST_HIT] = 1.0
-    first = facts.hits.get(criterion_id)
-    if first:
-        out.setdefault(first[0], {})[_FIRST_HIT] = 1.0
-    if component is not None:
-        for index, heading in enumerate(facts.headings):
-            if heading is not None:
-                out.setdefault(index, {})[_OWN_HEADING if heading == component else _OTHER_HEADING] = 1.0
+        out.append((index, _CUE_HIT, 1.0))
+        if rank:
+            out.append((index, _HIT_RANK, rank / last))
     return out
 
 
@@ -105,6 +95,7 @@ def shared_rows(
     count = len(seg.sentences)
     measure = facts.quantity_sentences.get("measure", frozenset())
     duration = facts.quantity_sentences.get("duration", frozenset())
+    clock = facts.quantity_sentences.get("clock", frozenset())
     hit_sets = [frozenset(facts.hits.get(cid, ())) for cid in hit_criteria]
     rows: list[list[float]] = []
     for index in range(count):
@@ -123,7 +114,9 @@ def shared_rows(
             0.0,  # first_hit: per criterion
             1.0 if index in measure else 0.0,
             1.0 if index in duration else 0.0,
-            0.0, 0.0, 0.0, 0.0, 0.0,  # last_hit … crowded: per criterion
+            0.0,  # last_hit: per criterion
+            0.0,  # hit_rank: per criterion
+            1.0 if index in clock else 0.0,
         ]
         features += [1.0 if heading == name else 0.0 for name in heading_components]
         features += [1.0 if index in hits else 0.0 for hits in hit_sets]
@@ -132,14 +125,13 @@ def shared_rows(
 
 
 def sentence_features(
-    facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...],
-    component: str | None = None,
+    facts: StoryFacts, index: int, criterion_id: str, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
 ) -> list[float]:
-    """Every non-embedding feature of sentence ``index`` for one criterion (``FEATURES``, headings, hits);
-    ``component``: the criterion's component."""
+    """Every non-embedding feature of sentence ``index`` for one criterion (``FEATURES``, headings, hits)."""
     features = shared_features(facts, index, hit_criteria, heading_components)
-    for slot, value in own_features(facts, criterion_id, component).get(index, {}).items():
-        features[slot] = value
+    for at, slot, value in own_features(facts, criterion_id):
+        if at == index:
+            features[slot] = value
     return features
 
 
@@ -159,7 +151,6 @@ class Ranker:
     models: dict[str, Model]
     hit_criteria: tuple[str, ...]
     heading_components: tuple[str, ...]
-    components: dict[str, str]  # criterion id → its component (for the own/other heading features)
     _ids: tuple[str, ...] = ()
     _token_scores: dict[int, tuple[float, ...]] = field(default_factory=dict)
 
@@ -179,8 +170,7 @@ class Ranker:
             if len(model.embedding) != embedding.DIM or len(model.features) != width:
                 raise ValueError(f"evidence ranker for {cid}: wrong number of weights")
             models[cid] = model
-        components = {str(cid): str(component) for cid, component in data.get("components", {}).items()}
-        return cls(models, hit_criteria, heading_components, components)
+        return cls(models, hit_criteria, heading_components)
 
     def knows(self, criterion_id: str) -> bool:
         return criterion_id in self.models
@@ -255,9 +245,8 @@ class EvidencePicker:
         column = ranker.column(criterion_id)
         out = [row[column] + sum([weights[k] * value for k, value in shared]) + model.bias
                for row, shared in zip(self._embedded, self._shared)]
-        own = own_features(self.facts, criterion_id, ranker.components.get(criterion_id))
-        for index in sorted(own):  # the per-criterion features, added where they are not 0
-            out[index] += sum([weights[k] * value for k, value in sorted(own[index].items())])
+        for index, k, value in own_features(self.facts, criterion_id):  # where they are not 0
+            out[index] += weights[k] * value
         self._scores[criterion_id] = out
         return out
 
