@@ -3,9 +3,10 @@
 The rules (coach.detectors) decide whether a criterion is met and which sentences carry its cues;
 this module only orders the quotes. A rubric may ship a trained **evidence ranker** beside it
 (``rubrics/<id>.evidence.json``, rebuilt by ``bench/train_evidence_ranker.py`` from the labelled
-quotes in ../shared/eval): per criterion, a logistic regression over a sentence's static embedding
-(coach.embedding) and a few cheap features. It scores every sentence of the story; the best are
-quoted. Criteria the ranker does not know, rubrics without one, and installs without the embedding
+quotes in ../shared/eval): per criterion, a linear score over a sentence's static embedding
+(coach.embedding) and a few cheap features (calibrated as log-odds that a careful reader quotes the
+sentence). It scores every sentence of the story; the best of the sentences the criterion's cues hit
+is quoted, and others only when the model is sure. Criteria the ranker does not know, rubrics without one, and installs without the embedding
 fall back to the rules' order: the cue hits in story order, exactly as before the ranker (hand-made
 orders were measured and lost: shortest hit first gained 0.02 hit@1 but lost precision and highlights).
 
