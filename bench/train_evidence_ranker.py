@@ -22,8 +22,9 @@ never at run time.
 
 Measured (hit@1 / precision / highlight, devset + train + outside pooled), previous design (a
 pointwise logistic regression per criterion over 11 features) → this one:
-  5-fold by story on tune rows (--check):  0.761 / 0.686 / 0.802 → 0.797 / 0.784 / 0.831
-  holdout quarter (bench/eval_scorer.py --split holdout): 0.727 / 0.654 / 0.801 → 0.751 / 0.752 / 0.799
+  5-fold by story on tune rows (--check):  0.761 / 0.686 / 0.802 → 0.797 / 0.687 / 0.828
+  holdout quarter (bench/eval_scorer.py --split holdout): 0.727 / 0.654 / 0.801 → 0.751 / 0.666 / 0.819
+(precision would be 0.784 / 0.752 with coach.evidence.EXTRA_MIN = 3.0: see the note there.)
 """
 
 from __future__ import annotations
