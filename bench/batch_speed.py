@@ -6,11 +6,11 @@
     (ru_maxrss of RUSAGE_CHILDREN) and peak RSS of the whole process tree (sampled from /proc).
     Targets: < 15 s and < 300 MB.
 (b) with a model: a local mock OpenAI-compatible server (a subprocess, 127.0.0.1, 100 ms per
-    call) and coach.llm.LiteLLMInterviewer at concurrency 16 over 320 answers: throughput as a
+    call) and coach.interviewer.llm.LiteLLMInterviewer at concurrency 16 over 320 answers: throughput as a
     share of the ideal (16 calls / 0.1 s = 160 answers/s). Target ≥ 0.8. Two ways, in alternating
     rounds: an injected interviewer asked from this process's threads (the web tab's way), and LLM
     settings, asked from inside the scoring workers (the CLI's way). Each prints the whole run (the
-    workers' start included) and the rate over the last 3/4 of the lines (steady state). If coach.llm
+    workers' start included) and the rate over the last 3/4 of the lines (steady state). If coach.interviewer.llm
     is not there yet, a stdlib-HTTP stand-in interviewer measures the runner alone, and says so.
 
 Options: --rows N (default 10000), --llm-rows N (320), --concurrency N (16), --rounds N (3), --skip-offline, --skip-llm.
@@ -215,7 +215,7 @@ def serve_mock() -> None:
 
 
 class StandInInterviewer:
-    """Used only when coach.llm is missing: one stdlib HTTP call per answer, parsed like the contract."""
+    """Used only when coach.interviewer.llm is missing: one stdlib HTTP call per answer, parsed like the contract."""
 
     name = "stand-in/urllib"
 
@@ -242,7 +242,7 @@ def bench_llm(rows: int, concurrency: int, rounds: int) -> None:
     from coach.batch.readers import Row
     from coach.batch.runner import Runner, run_batch
     from coach.batch.writers import LineEncoder, StreamSink
-    from coach.rubric import load_rubric
+    from coach.rubric.loader import load_rubric
 
     server = subprocess.Popen([sys.executable, __file__, "--mock-server"], stdout=subprocess.PIPE, text=True)
     try:
@@ -252,14 +252,14 @@ def bench_llm(rows: int, concurrency: int, rounds: int) -> None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         try:
             from coach.config import llm_settings
-            from coach.llm import LiteLLMInterviewer
+            from coach.interviewer.llm import LiteLLMInterviewer
 
             settings = llm_settings(model="openai/mock", api_base=api_base)
             interviewer = LiteLLMInterviewer(settings)
-            kind = "coach.llm.LiteLLMInterviewer"
+            kind = "coach.interviewer.llm.LiteLLMInterviewer"
         except ImportError:
             interviewer = StandInInterviewer(api_base)
-            kind = "STAND-IN (coach.llm not in this tree: stdlib HTTP, not LiteLLM — rerun after merging)"
+            kind = "STAND-IN (coach.interviewer.llm not in this tree: stdlib HTTP, not LiteLLM — rerun after merging)"
         rubric = load_rubric()
         rng = random.Random(11)
         answers = [Row(id=f"q{i}", text=make_story(rng)) for i in range(rows)]
@@ -295,7 +295,7 @@ def bench_llm(rows: int, concurrency: int, rounds: int) -> None:
         for _ in range(rounds):
             steady["threads"].append(measure("main-process threads (injected interviewer)", Runner(
                 rubric, encoder, interviewer=interviewer, followups="llm", concurrency=concurrency, processes=processes)))
-            if kind.startswith("coach.llm"):
+            if kind.startswith("coach.interviewer.llm"):
                 steady["workers"].append(measure("in the scoring workers (settings, as the CLI)", Runner(
                     rubric, encoder, llm_settings=settings, followups="llm", concurrency=concurrency, processes=processes)))
         for label, values in steady.items():

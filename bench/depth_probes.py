@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.paths import EVAL_DIR  # noqa: E402
-from coach.interview import answer_followup, start_interview  # noqa: E402
-from coach.questions import load_questions  # noqa: E402
-from coach.rubric import load_rubric  # noqa: E402
+from coach.interviewer.interview import answer_followup, start_interview  # noqa: E402
+from coach.interviewer.questions import load_questions  # noqa: E402
+from coach.rubric.loader import load_rubric  # noqa: E402
 from coach.service import evaluate  # noqa: E402
 
 EVAL = EVAL_DIR

@@ -22,8 +22,8 @@ from eval_split import select  # noqa: E402
 
 from bench.paths import DRILLS_DEVSET  # noqa: E402
 from coach.models import Assessment  # noqa: E402
-from coach.rubric import load_rubric  # noqa: E402
-from coach.scorer import score  # noqa: E402
+from coach.rubric.loader import load_rubric  # noqa: E402
+from coach.scoring.scorer import score  # noqa: E402
 
 DEFAULT_SET = DRILLS_DEVSET
 KINDS = ("exec-update", "tech-update", "postmortem")

@@ -28,8 +28,8 @@ from bench.eval_split import select  # noqa: E402
 from bench.evidence_eval import EvidenceCounts, evidence_counts  # noqa: E402
 from bench.paths import DEVSET, REPO_ROOT  # noqa: E402
 from coach.models import Assessment  # noqa: E402
-from coach.rubric import Rubric, load_rubric  # noqa: E402
-from coach.scorer import score  # noqa: E402
+from coach.rubric.loader import Rubric, load_rubric  # noqa: E402
+from coach.scoring.scorer import score  # noqa: E402
 
 DEFAULT_SET = DEVSET
 

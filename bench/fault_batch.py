@@ -2,8 +2,8 @@
 
     python bench/fault_batch.py [--rows 10000] [--fault-rate 0.05] [--concurrency 16] [--slow-s 4]
 
-Builds a JSONL of stories (the devset's when present, else tests/core_stories.py), marks
-``--fault-rate`` of them for one of the fault server's faults (tests/fault_server.py: 429 with
+Builds a JSONL of stories (the devset's when present, else tests/support/core_stories.py), marks
+``--fault-rate`` of them for one of the fault server's faults (tests/support/fault_server.py: 429 with
 Retry-After, 500, 503, connection resets, slow trickled replies, truncated JSON, wrong schema, 10 MB
 replies; round robin), runs `coach batch --model openai/fault --api-base <loopback>` and checks: one
 line per row, in order; every line scored; every faulted row labelled (the rubric's follow-ups and a
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.paths import DEVSET  # noqa: E402
-from tests.fault_server import FAULTS, FaultServer, marker  # noqa: E402
+from tests.support.fault_server import FAULTS, FaultServer, marker  # noqa: E402
 
-#: What the notice of a row says, per fault (coach.llm's error kinds, as coach.service words them).
+#: What the notice of a row says, per fault (coach.interviewer.llm's error kinds, as coach.service words them).
 LABELS = {
     "429": "rate-limited", "500": "could not be reached", "503": "could not be reached", "reset": "could not be reached",
     "truncated": "could not be reached", "schema": "not valid", "huge": "not valid",
@@ -43,7 +43,7 @@ def stories() -> list[str]:
         texts = [t for t in found if isinstance(t, str) and t.strip()]
         if texts:
             return texts
-    from tests.core_stories import STRONG, VAGUE
+    from tests.support.core_stories import STRONG, VAGUE
 
     return [STRONG, VAGUE]
 

@@ -82,10 +82,10 @@ def make_server(delay_s: float) -> ThreadingHTTPServer:
 
 def per_call(base: str, calls: int, delay_s: float) -> None:
     from coach.config import LLMSettings
-    from coach.llm import LiteLLMInterviewer, load_litellm
-    from coach.prompts import interviewer_messages
-    from coach.rubric import load_rubric
-    from coach.scorer import score
+    from coach.interviewer.llm import LiteLLMInterviewer, load_litellm
+    from coach.interviewer.prompts import interviewer_messages
+    from coach.rubric.loader import load_rubric
+    from coach.scoring.scorer import score
 
     started = time.perf_counter()
     litellm = load_litellm()
@@ -123,8 +123,8 @@ def per_call(base: str, calls: int, delay_s: float) -> None:
           f"(ratio ours/bare {med_ours / med_bare:.2f}x)")
 
     # Where that addition goes, without the network: prompt build + redaction, and validation.
-    from coach.redact import redact
-    from coach.replies import parse_reply
+    from coach.interviewer.redact import redact
+    from coach.interviewer.replies import parse_reply
 
     n = 200
     t0 = time.perf_counter()

@@ -3,7 +3,7 @@
     python bench/load_web.py [--users 20] [--rounds 3] [--with-model]
 
 Starts `coach serve` on a free 127.0.0.1 port (offline; with ``--with-model``, pointed at the
-loopback fault server from tests/fault_server.py, with no faults, so follow-ups come from a "model"),
+loopback fault server from tests/support/fault_server.py, with no faults, so follow-ups come from a "model"),
 then starts ``--users`` gradio_client sessions at the same moment; each scores a story, answers the
 interviewer, and scores again, ``--rounds`` times. Every /score call's wall time is recorded. The
 last line is ``load-web: users=… calls=… errors=… p50=…s p95=…s max=…s wall=…s``.
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.paths import DEVSET  # noqa: E402
-from tests.fault_server import FaultServer  # noqa: E402
+from tests.support.fault_server import FaultServer  # noqa: E402
 
 
 
@@ -38,7 +38,7 @@ def stories() -> list[str]:
         texts = [r.get("text") for r in records if isinstance(r.get("text"), str)]
         if texts:
             return texts
-    from tests.core_stories import STRONG, VAGUE
+    from tests.support.core_stories import STRONG, VAGUE
 
     return [STRONG, VAGUE]
 

@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.paths import DEVSET  # noqa: E402
-from coach.rubric import load_rubric  # noqa: E402
-from coach.scorer import score  # noqa: E402
+from coach.rubric.loader import load_rubric  # noqa: E402
+from coach.scoring.scorer import score  # noqa: E402
 from coach.service import evaluate  # noqa: E402
 
 DEFAULT_SET = DEVSET

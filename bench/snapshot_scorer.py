@@ -10,11 +10,11 @@ DIR (e.g. ``git worktree add /tmp/old main``, run in a subprocess) and with NEW.
 compares the outputs byte for byte. The corpus comes from OLD.yaml's examples.
 
 The corpus is deterministic (fixed seed): every story of ../shared/eval/devset.jsonl (when present),
-every story of tests/core_stories.py, every example sentence of the rubric, the stand-in stories of
+every story of tests/support/core_stories.py, every example sentence of the rubric, the stand-in stories of
 bench/scorer_speed.py, and a few thousand variants of them — sentence shuffles, lower-cased and
 unpunctuated transcripts, fillers, headings, random Unicode (including letters that change length
 when lower-cased), numbers, times and money mixed in, splices, truncations, word salads, and
-empty-ish or junk inputs. Each entry is ``coach.render.to_json(score(text, rubric))``; ``check``
+empty-ish or junk inputs. Each entry is ``coach.report.render.to_json(score(text, rubric))``; ``check``
 scores the stored texts again, reports the first differing entries and exits 1 when any differs.
 """
 
@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.paths import DEVSET  # noqa: E402
 from bench.scorer_speed import generated_stories  # noqa: E402
-from coach.render import to_json  # noqa: E402
-from coach.rubric import Rubric, load_rubric  # noqa: E402
-from coach.scorer import score  # noqa: E402
+from coach.report.render import to_json  # noqa: E402
+from coach.rubric.loader import Rubric, load_rubric  # noqa: E402
+from coach.scoring.scorer import score  # noqa: E402
 
 SEED = 20240611
 VARIANTS_PER_BASE = 40
@@ -62,7 +62,7 @@ def base_texts(examples: Examples) -> list[str]:
     texts: list[str] = []
     if DEVSET.is_file():
         texts += [json.loads(line)["text"] for line in DEVSET.read_text(encoding="utf-8").splitlines() if line.strip()]
-    from tests import core_stories
+    from tests.support import core_stories
 
     for name in sorted(vars(core_stories)):
         value = getattr(core_stories, name)
@@ -153,9 +153,9 @@ def run(texts: list[str], rubric: Rubric) -> list[str]:
 _OLD_ENGINE = """
 import json, sys
 from pathlib import Path
-from coach.render import to_json
-from coach.rubric import parse_rubric_file
-from coach.scorer import score
+from coach.report.render import to_json
+from coach.rubric.loader import parse_rubric_file
+from coach.scoring.scorer import score
 rubric = parse_rubric_file(Path(sys.argv[1]))
 texts = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
 Path(sys.argv[3]).write_text(json.dumps([to_json(score(t, rubric)) for t in texts]), encoding="utf-8")

@@ -39,7 +39,7 @@ def main() -> None:
     from faster_whisper import WhisperModel
     from faster_whisper.audio import decode_audio
 
-    from coach.transcribe import SAMPLE_RATE, local_model_path, transcribe_file
+    from coach.speech.transcribe import SAMPLE_RATE, local_model_path, transcribe_file
 
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "story.wav"

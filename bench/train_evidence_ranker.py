@@ -1,8 +1,8 @@
 """Rebuild rubrics/star-l.evidence.json: the evidence ranker, trained on the gold quotes in ../shared/eval.
 
 Per criterion, a linear scorer says how well a sentence shows the criterion: over the sentence's
-mean static embedding (coach.embedding, wordllama's 256-dim table) and the cheap features of
-coach.evidence (digits, I/my, we/our, past tense, position, length, the rules' cue hits, its place
+mean static embedding (coach.scoring.embedding, wordllama's 256-dim table) and the cheap features of
+coach.scoring.evidence (digits, I/my, we/our, past tense, position, length, the rules' cue hits, its place
 among the criterion's candidates, the heading it sits under). Trained on the ``tune`` rows of
 devset, train and outside only (bench/eval_split.py).
 
@@ -11,7 +11,7 @@ way it is used: listwise, a softmax over each story's candidates with the gold o
 (top-1 is what hit@1 measures), with weights shared by all criteria plus each criterion's own
 (the few labelled stories per criterion borrow strength from the others). Each criterion's scores
 are then calibrated (a one-feature logistic regression, scikit-learn) so that they read as log-odds
-for the "quote a second sentence" and highlight thresholds of coach.evidence.
+for the "quote a second sentence" and highlight thresholds of coach.scoring.evidence.
 
 The file holds plain numbers (weights with the standardisation and calibration folded in), rounded
 so that it is the same file on every machine. numpy, scipy and scikit-learn are needed here only,
@@ -24,7 +24,7 @@ Measured (hit@1 / precision / highlight, devset + train + outside pooled), previ
 pointwise logistic regression per criterion over 11 features) → this one:
   5-fold by story on tune rows (--check):  0.761 / 0.686 / 0.802 → 0.797 / 0.687 / 0.828
   holdout quarter (bench/eval_scorer.py --split holdout): 0.727 / 0.654 / 0.801 → 0.751 / 0.666 / 0.819
-(precision would be 0.784 / 0.752 with coach.evidence.EXTRA_MIN = 3.0: see the note there.)
+(precision would be 0.784 / 0.752 with coach.scoring.evidence.EXTRA_MIN = 3.0: see the note there.)
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-import coach.scorer  # noqa: E402
+import coach.scoring.scorer  # noqa: E402
 from bench.eval_split import select  # noqa: E402
 from bench.evidence_eval import EvidenceCounts, evidence_counts, gold_spans, overlaps  # noqa: E402
 from bench.paths import EVAL_DIR  # noqa: E402
-from coach import embedding  # noqa: E402
-from coach.evidence import FEATURES, FILE_SUFFIX, Ranker, StoryFacts, sentence_features  # noqa: E402
-from coach.rubric import load_rubric  # noqa: E402
-from coach.scorer import detections, score  # noqa: E402
+from coach.rubric.loader import load_rubric  # noqa: E402
+from coach.scoring import embedding  # noqa: E402
+from coach.scoring.evidence import FEATURES, FILE_SUFFIX, Ranker, StoryFacts, sentence_features  # noqa: E402
+from coach.scoring.scorer import detections, score  # noqa: E402
 
 SETS = ("devset.jsonl", "train.jsonl", "outside.jsonl")
 DIGITS = 7  # rounding of the exported weights
@@ -254,20 +254,20 @@ def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, fol
     rubric = load_rubric("star-l")
     ids = sorted({str(row["id"]) for row in rows})
     counts: dict[str, EvidenceCounts] = {}
-    original = getattr(coach.scorer, "ranker_for")  # the scorer's look-up, swapped per fold
+    original = getattr(coach.scoring.scorer, "ranker_for")  # the scorer's look-up, swapped per fold
     try:
         for fold in range(folds):
             held = set(ids[fold::folds])
             train = [i for i in items if i.row not in held]
             ranker = Ranker.from_json(export(fit(train, settings)))
-            setattr(coach.scorer, "ranker_for", lambda rubric_id, fold_ranker=ranker: fold_ranker)
+            setattr(coach.scoring.scorer, "ranker_for", lambda rubric_id, fold_ranker=ranker: fold_ranker)
             for row in rows:
                 if row["id"] in held:
                     found = evidence_counts(row, score(row["text"], rubric))
                     counts.setdefault(row["_file"], EvidenceCounts()).add(found)
                     counts.setdefault("pooled", EvidenceCounts()).add(found)
     finally:
-        setattr(coach.scorer, "ranker_for", original)
+        setattr(coach.scoring.scorer, "ranker_for", original)
     return counts
 
 

@@ -1,6 +1,6 @@
 """A deadline on scoring one story: a clear error after ``COACH_SCORE_DEADLINE`` seconds, never a stuck worker.
 
-The scorer's own patterns are linear (tests/test_linear_patterns.py), but a rubric's cues are data,
+The scorer's own patterns are linear (tests/scoring/test_linear_patterns.py), but a rubric's cues are data,
 so scoring time is bounded here, whatever the rubric. Two mechanisms, by where the scoring runs:
 
 - **The main thread** (the CLI, `coach batch` and its worker processes): a SIGALRM timer whose
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from coach.errors import InputError
 from coach.models import Assessment
-from coach.rubric import Rubric
+from coach.rubric.loader import Rubric
 
 if TYPE_CHECKING:  # multiprocessing is imported only when a pool is first needed (not by the CLI)
     from multiprocessing.connection import Connection
@@ -79,8 +79,8 @@ def main_thread_deadline(seconds: float) -> Iterator[None]:
 
 
 def score_within(text: str, rubric: Rubric, seconds: float | None = None) -> Assessment:
-    """``coach.scorer.score(text, rubric)``, or ScoringTimeout after ``seconds`` (COACH_SCORE_DEADLINE)."""
-    from coach.scorer import score
+    """``coach.scoring.scorer.score(text, rubric)``, or ScoringTimeout after ``seconds`` (COACH_SCORE_DEADLINE)."""
+    from coach.scoring.scorer import score
 
     limit = score_deadline_s() if seconds is None else seconds
     if threading.current_thread() is threading.main_thread():
@@ -96,7 +96,7 @@ _warm: dict[int, Rubric] = {}
 def _warm_up(rubric: Rubric) -> None:
     """Score a word once per rubric and process, outside any deadline: a rubric's first story pays for
     compiling its matchers (most of a second), which is no story's fault."""
-    from coach.scorer import score
+    from coach.scoring.scorer import score
 
     if _warm.get(id(rubric)) is not rubric:
         score("warm-up", rubric)
@@ -110,7 +110,7 @@ def _warm_up(rubric: Rubric) -> None:
 
 def _worker(conn: Connection) -> None:
     """A worker's loop: (text, rubric, seconds) in → ("ok", assessment) or ("error", message) out."""
-    from coach.scorer import score
+    from coach.scoring.scorer import score
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     rubrics: dict[str, Rubric] = {}
@@ -170,7 +170,7 @@ class ScoringPool:
         with self._lock:
             held = self._keys.get(id(rubric))
             if held is None or held[0] is not rubric:
-                if len(self._keys) >= 64:  # rubrics are cached by coach.rubric: this only bounds odd callers
+                if len(self._keys) >= 64:  # rubrics are cached by coach.rubric.loader: this only bounds odd callers
                     self._keys.clear()
                 held = (rubric, f"{rubric.id}#{next(self._serial)}")
                 self._keys[id(rubric)] = held

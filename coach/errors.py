@@ -15,7 +15,7 @@ CoachError
     ├── LLMAuthError      bad or missing key: never retried
     ├── LLMBadRequest     the request itself was rejected: never retried
     └── LLMBadReply       the reply was not the JSON we asked for
-Third-party exceptions are translated at one choke point each (LiteLLM's in coach.llm), with
+Third-party exceptions are translated at one choke point each (LiteLLM's in coach.interviewer.llm), with
 ``raise … from exc`` so the cause is kept.
 
 An LLMError's message is written for the user's notice: what happened, in plain words, and how many

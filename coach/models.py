@@ -67,7 +67,7 @@ class DepthItemResult(BaseModel):
 
 
 class DepthReport(BaseModel):
-    """Technical depth for a scenario question (coach.depth), reported apart from the STAR-L score."""
+    """Technical depth for a scenario question (coach.scoring.depth), reported apart from the STAR-L score."""
 
     question: str
     title: str

@@ -12,13 +12,13 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from coach.depth import Probing, assess_depth, bank_followups, merge_followups
+from coach.deadline import score_within
 from coach.errors import LLMError
-from coach.followups import MAX_FOLLOWUPS, offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment, FollowUp
-from coach.rubric import Rubric
-from coach.deadline import score_within
+from coach.rubric.loader import Rubric
+from coach.scoring.depth import Probing, assess_depth, bank_followups, merge_followups
+from coach.scoring.followups import MAX_FOLLOWUPS, offline_followups
 
 
 class InterviewerReply(BaseModel):
@@ -27,7 +27,7 @@ class InterviewerReply(BaseModel):
 
 
 class Interviewer(Protocol):
-    """Something that asks follow-up questions about a scored story (coach.llm's LiteLLM client, a fake)."""
+    """Something that asks follow-up questions about a scored story (coach.interviewer.llm's LiteLLM client, a fake)."""
 
     #: Shown to the user as the mode that answered, e.g. "ollama/llama3.1".
     name: str
@@ -47,7 +47,7 @@ def evaluate(
     """Score ``story`` and attach follow-ups; raises InputError for an empty or oversized story, or one
     whose scoring outlasts the deadline (coach.deadline).
 
-    With ``probing`` (coach.depth), a scenario question's depth is assessed apart from the score, and
+    With ``probing`` (coach.scoring.depth), a scenario question's depth is assessed apart from the score, and
     the offline follow-ups go on past the rubric's gaps: missing depth, then probes not yet ``asked``.
     """
     check_story(story)

@@ -1,8 +1,8 @@
 """Environment defaults, set once at start-up, before litellm or gradio is imported.
 
 Each is a default, not an order: ``os.environ.setdefault`` keeps a value the user set themselves.
-The entry points (coach.cli, app.py) call :func:`apply_env_defaults` first thing; coach.llm and
-coach.ui, which load LiteLLM and Gradio, call it too, so a program that uses coach as a library gets the same.
+The entry points (coach.cli, app.py) call :func:`apply_env_defaults` first thing; coach.interviewer.llm and
+coach.web.ui, which load LiteLLM and Gradio, call it too, so a program that uses coach as a library gets the same.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The report templates (coach/templates/*.j2, Jinja2) and the one environment that renders them.
 
 Templates lay out; Python decides what to show. Shared by `coach score`'s text and Markdown
-reports (coach.render) and the batch report (coach.batch.report). ``*.html.j2`` templates
+reports (coach.report.render) and the batch report (coach.batch.report). ``*.html.j2`` templates
 autoescape every value; the others are plain text, and Markdown ones escape user text with the
 ``md`` filter (coach.textfmt.md_escape). A missing variable is an error, never a silent blank.
 """

@@ -177,8 +177,8 @@ class Calls:
 
 def valid_questions(content: str) -> list[str]:
     """The follow-up questions in a model's reply, if it meets the contract (else none)."""
-    from coach.replies import BadReply, parse_reply
-    from coach.rubric import load_rubric
+    from coach.interviewer.replies import BadReply, parse_reply
+    from coach.rubric.loader import load_rubric
 
     try:
         return [f.question for f in parse_reply(content, load_rubric("star-l")).followups]
@@ -329,11 +329,11 @@ def run_scores(stories: list[dict[str, str]], base: str, work: Path, questions: 
 
 
 def run_interview(story: str, base: str, questions: Questions) -> list[str]:
-    """One multi-turn interview (coach.interview, as the web app runs it); the questions asked."""
+    """One multi-turn interview (coach.interviewer.interview, as the web app runs it); the questions asked."""
     from coach.config import llm_settings
-    from coach.interview import answer_followup, start_interview
-    from coach.llm import LiteLLMInterviewer
-    from coach.rubric import load_rubric
+    from coach.interviewer.interview import answer_followup, start_interview
+    from coach.interviewer.llm import LiteLLMInterviewer
+    from coach.rubric.loader import load_rubric
 
     rubric = load_rubric("star-l")
     settings = llm_settings(model=f"openai/{MODEL_ALIAS}", api_base=base)  # as the CLI and the web app make them

@@ -14,7 +14,7 @@ the old engine would have applied it (only for ids the rubric has):
 With ``--examples-from NEW.yaml`` (an earlier output, edited since), examples marked or added
 there are kept, so re-running the script on a tuned old file loses no hand-written example.
 
-Cues are rewritten by coach.cuelang (words one per line, endings in brackets, raw patterns only
+Cues are rewritten by coach.rubric.cuelang (words one per line, endings in brackets, raw patterns only
 where structure needs one). A file already in the current format passes through unchanged in
 meaning. Proof that scoring is unchanged: ``python bench/snapshot_scorer.py compare OLD.yaml NEW.yaml``.
 """
@@ -33,11 +33,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coach.cuelang import CueError, compile_words, to_regexes  # noqa: E402
-from coach.regexopt import _flatten, split_alternatives  # noqa: E402
-from coach.yamlwrite import dump_rubric  # noqa: E402
+from coach.rubric.cuelang import CueError, compile_words, to_regexes  # noqa: E402
+from coach.rubric.regexopt import _flatten, split_alternatives  # noqa: E402
+from coach.rubric.yamlwrite import dump_rubric  # noqa: E402
 
-# --- what the old engine hard-coded (coach/webview.py, coach/scorer.py, coach/detectors.py, followups)
+# --- what the old engine hard-coded (coach/web/webview.py, coach/scoring/scorer.py, coach/scoring/detectors.py, followups)
 OLD_COLOURS = {"situation": "#2563eb", "task": "#7c3aed", "action": "#059669", "result": "#d97706",
                "learning": "#db2777"}
 OLD_HEADINGS = {
@@ -293,7 +293,7 @@ def header_comments(text: str) -> list[str]:
     prose = " ".join(line.lstrip("# ") for line in lines)
     if "regular expressions" not in prose:
         return lines
-    prose = re.sub(r"Cues are (?:case-insensitive )?regular expressions", "Cues are words and phrases (see coach/cuelang.py)",
+    prose = re.sub(r"Cues are (?:case-insensitive )?regular expressions", "Cues are words and phrases (see coach/rubric/cuelang.py)",
                    prose)
     return ["# " + line for line in textwrap.wrap(prose, 98)]
 

@@ -99,7 +99,7 @@ def no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium through playwright, one per browser test module (skips loudly when missing)."""
-    from tests.browser_support import chromium
+    from tests.support.browser_support import chromium
 
     with chromium() as launched:
         yield launched

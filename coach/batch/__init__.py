@@ -8,7 +8,7 @@
 - report:   cohort statistics and the HTML / Markdown report (inline SVG, all user text escaped).
 - progress: the stderr progress bar and the closing summary.
 - web:      the web app's Batch tab as plain functions: upload checks, ``score_upload``, the page's
-            table and report frame (no gradio import here; coach.ui lays it out).
+            table and report frame (no gradio import here; coach.web.ui lays it out).
 
 Nothing here imports litellm or gradio.
 """

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from coach.batch.writers import AnswerSummary
-from coach.rubric import Rubric
+from coach.rubric.loader import Rubric
 from coach.templating import render_template
 
 #: Rows shown in the answers table; the statistics always cover every answer.

@@ -17,7 +17,7 @@ Where the follow-ups are asked depends on what the runner was given:
   each worker builds its own interviewer from the (picklable) settings, scores its chunk and asks on
   its own threads, so every process brings its own GIL. The ``concurrency`` threads are split among
   the workers (total in flight stays ≤ ``concurrency``); a rate limit seen by one worker closes a gate
-  all of them share (a ``multiprocessing.Value``, see coach.llm). Keys are never passed: LiteLLM reads
+  all of them share (a ``multiprocessing.Value``, see coach.interviewer.llm). Keys are never passed: LiteLLM reads
   the provider's environment variables, which spawned workers inherit. Small inputs, one process, or
   a pool whose worker died: this process asks, with an interviewer built from the same settings.
 
@@ -46,12 +46,12 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from coach.batch.readers import Row
 from coach.batch.writers import AnswerSummary, LineEncoder, LineSink, error_record, result_record, summary_of
+from coach.deadline import score_within
 from coach.errors import InputError
-from coach.followups import offline_followups
 from coach.inputs import check_story
 from coach.models import Assessment
-from coach.rubric import Rubric
-from coach.deadline import score_within
+from coach.rubric.loader import Rubric
+from coach.scoring.followups import offline_followups
 from coach.service import Interviewer, ask_followups, with_notices, with_offline_followups
 from coach.startup import apply_env_defaults
 
@@ -173,7 +173,7 @@ def _init_worker(rubric: Rubric, fmt: str, followups: Followups, notices: list[s
     _worker = RowScorer(rubric, LineEncoder(fmt, rubric), followups, notices)  # type: ignore[arg-type]
     if llm is None:
         return
-    from coach.llm import LiteLLMInterviewer, load_litellm
+    from coach.interviewer.llm import LiteLLMInterviewer, load_litellm
 
     with llm.worker_count.get_lock():
         index = llm.worker_count.value
@@ -202,7 +202,7 @@ def _llm_worker_context() -> Any:
     server is single-threaded (litellm starts no thread on import), so forking it is safe."""
     apply_env_defaults()  # the fork server inherits them
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["coach.batch.runner", "coach.llm", "litellm"])
+    context.set_forkserver_preload(["coach.batch.runner", "coach.interviewer.llm", "litellm"])
     return context
 
 
@@ -268,7 +268,7 @@ class Runner:
         self.processes = max(1, processes)
         self._worker_llm: _WorkerLLM | None = None
         if followups == "llm" and interviewer is None and llm_settings is not None:
-            from coach.llm import LiteLLMInterviewer  # light: litellm itself is imported on first use
+            from coach.interviewer.llm import LiteLLMInterviewer  # light: litellm itself is imported on first use
 
             context = _llm_worker_context()
             shared_gate = context.Value("d", 0.0)

@@ -22,7 +22,7 @@ from typing import Any, Literal, TextIO
 from coach.csvsafe import neutralise, restore
 from coach.errors import UsageError
 from coach.models import Assessment
-from coach.rubric import Rubric
+from coach.rubric.loader import Rubric
 
 OutputFormat = Literal["jsonl", "csv"]
 FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv")

@@ -1,0 +1,1 @@
+"""An assessment rendered for people and programs: JSON, text, Markdown."""

@@ -1,0 +1,1 @@
+"""The deterministic STAR-L engine: ``score(text, rubric) -> Assessment``. No network, no model."""

@@ -1,0 +1,308 @@
+"""The generic cue engine: a rubric's regular expressions run over a segmented story.
+
+Each pattern list is compiled once into a single alternation (coach.rubric.linear: RE2, linear time on any
+text) and run once over the whole text; matches are then mapped to sentences (and clauses, for
+``unless``) by offset. That keeps scoring a 300-word story well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from coach.rubric.linear import LinearPattern, Presence, ascii_view, compile_linear, searched
+from coach.rubric.loader import Cue, Cues, cue_regexes
+from coach.scoring.regexgate import GateIndex, gated_finditer
+from coach.scoring.segment import Segmented
+
+_FLAGS = re.IGNORECASE
+#: ``late`` cues count only after this share of the story (outcomes come after the situation).
+LATE_FROM = 0.4
+# "I" as a word, written upper- or lower-case in transcripts, but not "i.e."; "my"/"me" too.
+FIRST_PERSON = r"(?<![\w'])[Ii](?![\w.])|\b(?:my|me|myself)\b"
+
+
+def compile_any(patterns: tuple[str, ...]) -> LinearPattern | None:
+    """One linear-time alternation for a cue list (None when the list is empty)."""
+    return compile_linear(patterns)
+
+
+def compile_cues(entries: list[Cue]) -> LinearPattern | None:
+    """A rubric's cue list (words, groups, patterns) compiled for matching."""
+    return compile_linear(tuple(cue_regexes(entries)))
+
+
+_IGNORECASE = int(re.IGNORECASE)  # a plain int: RegexFlag's own & is slow in a hot path
+
+
+def runs_on_lowered(pattern: re.Pattern[str] | LinearPattern) -> bool:
+    """Case-free patterns (compiled without IGNORECASE) run on the lower-cased story."""
+    return not pattern.flags & _IGNORECASE
+
+
+@dataclass(slots=True)
+class PatternGate:
+    """Built-in ``re`` patterns (coach.scoring.quantities) with their gate: each is tried only where it could match."""
+
+    index: GateIndex
+    slots: dict[int, int]  # id(pattern) → slot; the index keeps the patterns alive
+
+    @classmethod
+    def of(cls, patterns: list[re.Pattern[str]]) -> PatternGate:
+        unique = list({id(p): p for p in patterns}.values())
+        index = GateIndex(unique, [runs_on_lowered(p) for p in unique])
+        return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
+
+
+_UNKNOWN: set[int] = set()  # not asked yet (a marker: compared by identity)
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceGate:
+    """A rubric's cue lists in two RE2 Sets (coach.rubric.linear.Presence), by the text they run on:
+    one pass over a story tells which lists can match it at all; the others are not searched."""
+
+    by_lowered: dict[bool, Presence]  # runs on the lower-cased story? → its lists' Set
+
+    @classmethod
+    def of(cls, patterns: list[LinearPattern]) -> PresenceGate:
+        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)})
+
+
+@dataclass(slots=True)
+class Doc:
+    """A segmented story plus a cache of pattern matches, shared by every detector for one scoring."""
+
+    seg: Segmented
+    gate: PatternGate | None = None
+    presence: PresenceGate | None = None
+    _lower: str | None = None
+    _matches: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _sentences: dict[int, frozenset[int]] = field(default_factory=dict)
+    _candidates: list[list[int]] | None = None
+    _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
+    _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _present: dict[bool, set[int] | None] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.seg.text
+
+    def _linear(self, pattern: LinearPattern, resume: Callable[[int], int] | None = None, limit: int = 0
+                ) -> list[tuple[int, int]]:
+        lowered = not pattern.flags
+        view = self._views.get(lowered) or self._view(lowered)
+        if self.presence is not None and self._absent(pattern, lowered, view[0]):
+            return []
+        if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
+            return searched(pattern.main, view[0], resume, limit)
+        return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
+
+    def _absent(self, pattern: LinearPattern, lowered: bool, view: bytes) -> bool:
+        """True when the presence gate knows ``pattern`` and it matches nowhere in the story."""
+        assert self.presence is not None
+        sets = self.presence.by_lowered[lowered]
+        slot = sets.slots.get(id(pattern))
+        if slot is None:
+            return False
+        found = self._present.get(lowered, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._present[lowered] = sets.present(view)
+        return found is not None and slot not in found
+
+    def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
+        view = self._views.get(lowered)
+        if view is None:
+            view = self._views[lowered] = ascii_view(self._lowered() if lowered else self.seg.text, fold=not lowered)
+        return view
+
+    def scan(self, pattern: LinearPattern, resume: Callable[[int], int]) -> None:
+        """Run ``pattern`` with a caller's ``resume`` (which sees each match's start; nothing is cached)."""
+        self._linear(pattern, resume=resume)
+
+    def first_matches(self, pattern: LinearPattern | None, count: int) -> list[tuple[int, int]]:
+        """The first ``count`` of :meth:`matches` (fewer calls when that is all a caller needs)."""
+        if pattern is None:
+            return []
+        found = self._matches.get(id(pattern))
+        return found[:count] if found is not None else self._linear(pattern, limit=count)
+
+    def matches(self, pattern: LinearPattern | re.Pattern[str] | None) -> list[tuple[int, int]]:
+        if pattern is None:
+            return []
+        key = id(pattern)
+        found = self._matches.get(key)
+        if found is None and isinstance(pattern, LinearPattern):
+            found = self._matches[key] = self._linear(pattern)
+        if found is None:
+            assert isinstance(pattern, re.Pattern)
+            text = self._text_for(pattern)
+            candidates = self.candidates(pattern)
+            if candidates is not None:
+                found = gated_finditer(pattern, text, candidates)
+            if found is None:
+                found = [m.span() for m in pattern.finditer(text)]
+            self._matches[key] = found
+        return found
+
+    def candidates(self, pattern: re.Pattern[str]) -> list[int] | None:
+        """Increasing positions where a gated pattern could match (in the text it runs on), or None."""
+        gate = self.gate
+        if gate is None:
+            return None
+        slot = gate.slots.get(id(pattern))
+        if slot is None:
+            return None
+        if self._candidates is None:
+            self._candidates = gate.index.candidates(self.seg.text, self._lowered())
+        return self._candidates[slot]
+
+    def _text_for(self, pattern: re.Pattern[str]) -> str:
+        return self._lowered() if runs_on_lowered(pattern) else self.seg.text
+
+    def _lowered(self) -> str:
+        if self._lower is None:
+            lowered = self.seg.text.lower()
+            if len(lowered) != len(self.seg.text):
+                # Offsets must not move: a few Unicode letters grow when lower-cased ("İ" → "i̇").
+                lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in self.seg.text)
+            self._lower = lowered
+        return self._lower
+
+    def sentence_matches(self, pattern: LinearPattern | None) -> list[tuple[int, int]]:
+        """The first match of ``pattern`` in each sentence where it matches (each match found costs a
+        call into RE2; callers that only ask which sentences match need no more)."""
+        if pattern is None:
+            return []
+        key = id(pattern)
+        spans = self._matches.get(key)
+        if spans is None:
+            spans = self._firsts.get(key)
+        if spans is None:
+            spans = self._firsts[key] = self._linear(pattern, resume=self._next_sentence)
+        return spans
+
+    def sentences_matching(self, pattern: LinearPattern | None) -> frozenset[int]:
+        if pattern is None:
+            return frozenset()
+        key = id(pattern)
+        found = self._sentences.get(key)
+        if found is None:
+            found = frozenset(self.seg.sentence_index(start) for start, _ in self.sentence_matches(pattern))
+            self._sentences[key] = found
+        return found
+
+    def _next_sentence(self, offset: int) -> int:
+        sentences = self.seg.sentences
+        index = self.seg.sentence_index(offset) + 1
+        return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
+
+    def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
+        if pattern is None:
+            return False
+        found = self.matches(pattern)
+        if not found:
+            return False  # most negative cues never occur: no clause to work out
+        start, end = self.seg.clause_span(offset)
+        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in found)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCues:
+    any: LinearPattern | None
+    late: LinearPattern | None
+    also: tuple[LinearPattern | None, ...]
+    unless: LinearPattern | None
+    steps: LinearPattern | None
+    first_person: bool
+    window: int
+    min_sentences: int
+    min_matches: int
+
+    @classmethod
+    def of(cls, cues: Cues) -> CompiledCues:
+        return cls(
+            any=compile_cues(cues.any),
+            late=compile_cues(cues.late),
+            also=tuple(compile_cues(group) for group in cues.also),
+            unless=compile_cues(cues.unless),
+            steps=compile_cues(cues.steps),
+            first_person=cues.first_person,
+            window=cues.window,
+            min_sentences=cues.min_sentences,
+            min_matches=cues.min_matches,
+        )
+
+    def patterns(self) -> list[LinearPattern]:
+        """Every compiled pattern of these cues."""
+        return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
+
+    def matches(self, doc: Doc, apply_unless: bool = True, per_sentence: bool = False) -> list[tuple[int, int]]:
+        """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
+
+        ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
+        negative cues apply to another part of the sentence (e.g. around a number).
+        ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
+        sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
+        """
+        if self.any is None and self.late is None:
+            return []
+        late_from = int(len(doc.text) * LATE_FROM)
+        unless = self.unless if apply_unless else None
+        first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
+        also_sets = [doc.sentences_matching(group) for group in self.also]
+        sentence_index = doc.seg.sentence_index
+        found: list[tuple[int, int]] = []
+        if per_sentence and self.late is None and self.any is not None:
+            # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
+            # one; when a match fails a sentence-wide condition, too; when its clause holds an
+            # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
+            sentences = doc.seg.sentences
+            past_end = len(doc.text) + 1
+
+            def resume(start: int) -> int:
+                index = sentence_index(start)
+                following = sentences[index + 1].start if index + 1 < len(sentences) else past_end
+                if (first_person is not None and index not in first_person) or (
+                    also_sets and any(not _near(index, group, self.window) for group in also_sets)
+                ):
+                    return following
+                if unless is not None and doc.in_same_clause(start, unless):
+                    return doc.seg.clause_span(start)[1]
+                found.append((index, start))
+                return following
+
+            doc.scan(self.any, resume)
+            return found
+        early = doc.sentence_matches(self.any) if per_sentence and unless is None else doc.matches(self.any)
+        candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
+        candidates.sort()
+        for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
+            index = sentence_index(start)
+            if first_person is not None and index not in first_person:
+                continue
+            if also_sets and any(not _near(index, group, self.window) for group in also_sets):
+                continue
+            if unless is not None and doc.in_same_clause(start, unless):
+                continue
+            found.append((index, start))
+        return found
+
+    def sentences(self, doc: Doc) -> list[int]:
+        """Indices of the sentences that satisfy these cues, in story order."""
+        return list(dict.fromkeys(index for index, _ in self.matches(doc, per_sentence=True)))
+
+    def met(self, doc: Doc) -> tuple[bool, list[int]]:
+        found = self.matches(doc, per_sentence=True)
+        if len(found) < self.min_matches:  # one match per sentence is not enough: count them all
+            found = self.matches(doc)
+        hits = list(dict.fromkeys(index for index, _ in found))
+        return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
+
+
+def _near(index: int, sentences: frozenset[int], window: int) -> bool:
+    if window == 0:
+        return index in sentences
+    return any(abs(index - other) <= window for other in sentences)

@@ -1,0 +1,1 @@
+"""Tests of rubric files, cue language, briefs."""

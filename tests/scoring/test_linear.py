@@ -1,0 +1,152 @@
+"""Linear-time cue matching (coach/rubric/linear.py): same matches as ``re``, and no rubric can hang scoring."""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coach.cli import main
+from coach.rubric.linear import LinearPattern, ascii_view, compile_linear, problem
+from coach.rubric.loader import Criterion, Cues, Pattern, RedFlag, Rubric, cue_regexes, load_rubric
+from coach.scoring.matching import Doc, compile_any, runs_on_lowered
+from coach.scoring.scorer import _compiled, score
+from coach.scoring.segment import segment
+from tests.support import core_stories
+
+RUBRIC = load_rubric()
+
+
+def _cue_lists(rubric: Rubric) -> list[tuple[str, ...]]:
+    lists = [rubric.topic_cues]
+    items: list[Criterion | RedFlag] = [*rubric.criteria(), *rubric.red_flags]
+    for item in items:
+        cues = item.cues
+        lists += [cues.any, cues.late, cues.unless, cues.steps, *cues.also]
+    return [tuple(cue_regexes(entries)) for entries in lists if entries]
+
+
+LISTS = _cue_lists(RUBRIC)
+ODD = ["İ", "ı", "ſ", "K", "ß", "é", "e\u0301", "\u200b", "\u00a0", "\x0b", "\x1c", "１２", "٣", "€", "£", "$", "%",
+       "—", "’", "😀", "\n"]
+WORDS = sorted(
+    {w for p in RUBRIC.criteria() for s in p.examples.met_texts() + p.examples.missing for w in re.findall(r"\S+", s)}
+    | {w for f in RUBRIC.red_flags for s in f.examples.met_texts() + f.examples.missing for w in re.findall(r"\S+", s)}
+    | {"I", "i", "we", "The", "feature store", "data store", "customer features", "pricing team", "checked in",
+       "checked logs", "with Sam", "with Sam Lee", "i.e.", "I'm", "’I", "fix the issue", "fix the cache", "2pm"}
+)
+
+
+def _expected(patterns: tuple[str, ...], pattern: LinearPattern, doc: Doc) -> list[tuple[int, int]]:
+    text = doc._lowered() if runs_on_lowered(pattern) else doc.text
+    return [m.span() for m in re.compile(pattern.pattern, pattern.flags).finditer(text)]
+
+
+def _check(text: str) -> None:
+    doc = Doc(segment(text))
+    for patterns in LISTS:
+        pattern = compile_any(patterns)
+        assert pattern is not None
+        assert doc.matches(pattern) == _expected(patterns, pattern, doc), (pattern.pattern[:80], text[:80])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [core_stories.STRONG, core_stories.TRANSCRIPT, core_stories.TEAM_CONFLICT, core_stories.STRONG.upper(),
+     core_stories.STRONG.replace("i", "İ"), core_stories.TRANSCRIPT.replace("s", "ſ"), "", "I", "i.e. we",
+     "The feature store and our stores; pricing team and pricing. I checked in, then checked logs with Sam Lee."],
+)
+def test_rubric_cues_match_as_re_does(text: str) -> None:
+    _check(text)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + ODD + [" ", ". ", ", ", "\n", "-", "'"]), max_size=50))
+def test_rubric_cues_match_as_re_does_on_word_salad(pieces: list[str]) -> None:
+    _check(" ".join(pieces))
+    _check("".join(pieces))
+
+
+def test_the_view_keeps_offsets_and_classes() -> None:
+    text = "İstanbul’s café — \u212a\u00a0٣ ok"
+    view, chars = ascii_view(text, fold=True)
+    assert chars is not None and chars[-1] == len(text)
+    assert view.decode("utf-8") == "istanbul’s caf_ — k\f9 ok"
+    assert ascii_view("plain text", fold=False) == (b"plain text", None)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("(a+)+$", "nested repetition"), (r"(\w+\s?)*x", "nested repetition"), (r"(a)\1", "back-references"),
+     (r"(?:(?<!x)a)+", "inside a repeated group"), (r"a(?!\w*\w*z)", "one thing at most"), ("café", "non-ASCII"),
+     ("(", "invalid regular expression")],
+)
+def test_unsafe_cues_are_rejected(pattern: str, why: str) -> None:
+    found = problem(pattern)
+    assert found is not None and why in found
+
+
+@pytest.mark.parametrize("pattern", [r"\bcheck(?:ed|ing)?\b", r"(?:the\s+|an?\s+)*owner", r"(?<![\w'])[Ii] was\b",
+                                     r"\bpricing(?! team)", r"\$\s?\d"])
+def test_ordinary_cues_are_accepted(pattern: str) -> None:
+    assert problem(pattern) is None
+
+
+def _hostile_rubric(tmp_path: Path) -> Path:
+    data: dict[str, Any] = copy.deepcopy(yaml.safe_load(Path(RUBRIC_PATH).read_text(encoding="utf-8")))
+    data["components"][0]["criteria"][0]["cues"]["any"].append({"pattern": "(a+)+$", "why": "hostile"})
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+RUBRIC_PATH = Path(__file__).resolve().parent.parent.parent / "rubrics" / "star-l.yaml"
+
+
+def test_validate_rejects_a_hostile_cue_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _hostile_rubric(tmp_path)
+    assert main(["rubrics", "validate", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert str(path) in lines[0] and "situation.context" in lines[0] and "nested repetition" in lines[0]
+
+
+@pytest.mark.timeout(60)
+def test_a_hostile_rubric_cannot_hang_scoring() -> None:
+    """Even cues that slipped past validation (built directly) run in linear time."""
+    raw = [Pattern.model_construct(pattern=p, why="hostile") for p in ["(a+)+$", r"(\w+\s?)*$", r"(?:a|a)*b"]]
+    hostile = Cues.model_construct(**{**Cues().model_dump(), "any": raw,
+                                      "unless": [Pattern.model_construct(pattern=r"(x+x+)+y", why="hostile")]})
+    first = RUBRIC.components[0]
+    criterion = first.criteria[0].model_copy(update={"cues": hostile})
+    component = first.model_copy(update={"criteria": [criterion, *first.criteria[1:]]})
+    rubric = RUBRIC.model_copy(update={"components": [component, *RUBRIC.components[1:]]})
+    _compiled(rubric)  # compiling is not what is timed
+    for story in ["a" * 50_000, "aaaa " * 10_000, "x" * 49_999 + "!", ("I was paged. " * 4000)[:50_000]]:
+        started = time.perf_counter()
+        score(story, rubric)
+        assert time.perf_counter() - started < 1.0, story[:20]
+
+
+def test_compiled_patterns_are_shared() -> None:
+    assert compile_linear(("\\bfoo\\b",)) is compile_linear(("\\bfoo\\b",))
+    assert compile_linear(()) is None
+
+
+def test_the_direct_search_finds_what_the_public_search_finds() -> None:
+    import re2
+
+    from coach.rubric.linear import portable_searcher, searcher
+
+    regex = re2.compile(rb"\b(?:chec(k)|(user)s?)\b")
+    view = b"we check users, checks and a user"
+    fast, portable = searcher(regex), portable_searcher(regex)
+    for pos in range(len(view) + 1):
+        assert fast(view, pos) == portable(view, pos)

@@ -1,0 +1,1 @@
+"""Fakes, sample stories and helpers shared by the tests (no tests here)."""

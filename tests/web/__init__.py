@@ -1,0 +1,1 @@
+"""Tests of the web app: handlers called directly, its HTTP API, and real headless Chromium."""
