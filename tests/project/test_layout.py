@@ -141,7 +141,8 @@ def test_only_the_named_modules_import_litellm_gradio_faster_whisper() -> None:
 
 
 def test_at_most_a_dozen_modules_at_the_top_of_coach() -> None:
-    top = sorted(path.name for path in PACKAGE.glob("*.py"))
+    # __init__ (the public API) and __main__ (python -m coach) are the package's own; the rest are parts.
+    top = sorted(path.name for path in PACKAGE.glob("*.py") if path.name not in {"__init__.py", "__main__.py"})
     assert len(top) <= 12, top
 
 
