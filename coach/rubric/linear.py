@@ -171,26 +171,17 @@ def searched(pattern: Search, view: bytes, resume: Callable[[int], int] | None, 
     pos = 0
     size = len(view)
     direct = getattr(pattern, _DIRECT, None)
-    if direct is not None:  # the same loop, calling RE2 directly
-        match, anchor = direct
-        while pos <= size:
+    match, anchor = direct if direct is not None else (None, None)
+    while pos <= size:
+        if match is not None:  # RE2 called directly: one Python call fewer per match
             start, end = match(anchor, view, pos, size)[0]
             if start < 0:
                 break
-            out.append((start, end))
-            if limit and len(out) >= limit:
+        else:
+            spans = pattern(view, pos)
+            if spans is None:
                 break
-            pos = end if end > start else end + 1
-            if resume is not None:
-                further = resume(start)
-                if further > pos:
-                    pos = further
-        return out
-    while pos <= size:
-        spans = pattern(view, pos)
-        if spans is None:
-            break
-        start, end = spans[0]
+            start, end = spans[0]
         out.append((start, end))
         if limit and len(out) >= limit:
             break

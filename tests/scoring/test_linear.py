@@ -11,37 +11,17 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from coach.cli import main
 from coach.rubric.linear import LinearPattern, ascii_view, compile_linear, problem
-from coach.rubric.loader import Criterion, Cues, Pattern, RedFlag, Rubric, cue_regexes, load_rubric
+from coach.rubric.loader import Cues, Pattern, load_rubric
 from coach.scoring.matching import Doc, compile_any, runs_on_lowered
 from coach.scoring.scorer import _compiled, score
 from coach.scoring.segment import segment
 from tests.support import core_stories
+from tests.support.cue_texts import LISTS, WORD_SALAD
 
 RUBRIC = load_rubric()
-
-
-def _cue_lists(rubric: Rubric) -> list[tuple[str, ...]]:
-    lists = [rubric.topic_cues]
-    items: list[Criterion | RedFlag] = [*rubric.criteria(), *rubric.red_flags]
-    for item in items:
-        cues = item.cues
-        lists += [cues.any, cues.late, cues.unless, cues.steps, *cues.also]
-    return [tuple(cue_regexes(entries)) for entries in lists if entries]
-
-
-LISTS = _cue_lists(RUBRIC)
-ODD = ["İ", "ı", "ſ", "K", "ß", "é", "e\u0301", "\u200b", "\u00a0", "\x0b", "\x1c", "１２", "٣", "€", "£", "$", "%",
-       "—", "’", "😀", "\n"]
-WORDS = sorted(
-    {w for p in RUBRIC.criteria() for s in p.examples.met_texts() + p.examples.missing for w in re.findall(r"\S+", s)}
-    | {w for f in RUBRIC.red_flags for s in f.examples.met_texts() + f.examples.missing for w in re.findall(r"\S+", s)}
-    | {"I", "i", "we", "The", "feature store", "data store", "customer features", "pricing team", "checked in",
-       "checked logs", "with Sam", "with Sam Lee", "i.e.", "I'm", "’I", "fix the issue", "fix the cache", "2pm"}
-)
 
 
 def _expected(patterns: tuple[str, ...], pattern: LinearPattern, doc: Doc) -> list[tuple[int, int]]:
@@ -68,7 +48,7 @@ def test_rubric_cues_match_as_re_does(text: str) -> None:
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.lists(st.sampled_from(WORDS + ODD + [" ", ". ", ", ", "\n", "-", "'"]), max_size=50))
+@given(WORD_SALAD)
 def test_rubric_cues_match_as_re_does_on_word_salad(pieces: list[str]) -> None:
     _check(" ".join(pieces))
     _check("".join(pieces))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from coach.report.render import to_json
 from coach.rubric.linear import LinearPattern
@@ -13,8 +12,8 @@ from coach.rubric.loader import load_rubric
 from coach.scoring import scorer
 from coach.scoring.matching import Doc, PresenceGate, compile_any
 from coach.scoring.segment import segment
-from tests.scoring.test_linear import LISTS, ODD, WORDS
 from tests.support import core_stories
+from tests.support.cue_texts import LISTS, WORD_SALAD
 
 RUBRIC = load_rubric()
 PATTERNS: list[LinearPattern] = [p for p in (compile_any(patterns) for patterns in LISTS) if p is not None]
@@ -45,7 +44,7 @@ def test_a_list_is_present_exactly_when_it_matches(text: str) -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.sampled_from(WORDS + ODD + [" ", ". ", ", ", "\n", "-", "'"]), max_size=50))
+@given(WORD_SALAD)
 def test_a_list_is_present_exactly_when_it_matches_on_word_salad(pieces: list[str]) -> None:
     _check(" ".join(pieces))
 
