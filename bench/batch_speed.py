@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.fault_server import sse_events, wants_stream  # noqa: E402
+
 MOCK_DELAY_S = 0.1
 
 SITUATIONS = [
@@ -179,11 +181,19 @@ class MockHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("Content-Length", 0))
-        self.rfile.read(length)
+        request = self.rfile.read(length)
         if not self.path.endswith("/chat/completions"):
             self.send_error(404)
             return
         time.sleep(MOCK_DELAY_S)
+        if wants_stream(request):  # coach streams to servers on this machine: answer as a real server would
+            events = b"".join(sse_events(REPLY))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(events)))
+            self.end_headers()
+            self.wfile.write(events)
+            return
         body = json.dumps({
             "id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()), "model": "mock",
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": REPLY}}],

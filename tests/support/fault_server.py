@@ -56,7 +56,8 @@ def completion(content: str, model: str = "fault-server") -> bytes:
     }).encode()
 
 
-def _wants_stream(body: bytes) -> bool:
+def wants_stream(body: bytes) -> bool:
+    """Whether a chat request asks for server-sent events (coach streams to servers on this machine)."""
     try:
         return bool(json.loads(body).get("stream"))
     except (ValueError, AttributeError):
@@ -69,6 +70,13 @@ def _chunk(text: str, finish: bool = False) -> bytes:
              "choices": [{"index": 0, "delta": {} if finish else {"content": text},
                           "finish_reason": "stop" if finish else None}]}
     return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def sse_events(content: str, pieces: int = 20) -> list[bytes]:
+    """A reply's content as a complete stream of server-sent events: ``pieces`` chunks, the finish, [DONE]."""
+    size = max(1, len(content) // pieces)
+    events = [_chunk(content[i : i + size]) for i in range(0, len(content), size)]
+    return events + [_chunk("", finish=True), b"data: [DONE]\n\n"]
 
 
 GOOD_REPLY = json.dumps({
@@ -93,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         found = _MARKER.search(body)
         fault = found.group(1).decode() if found else self.server.default_fault
         self.server.record(Call(self.path, self.headers.get("Authorization"), fault, len(body)))
-        if fault not in {"429", "500", "503", "reset"} and _wants_stream(body):
+        if fault not in {"429", "500", "503", "reset"} and wants_stream(body):
             self._stream(fault)
         elif fault == "429":
             self._reply(429, b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
@@ -133,12 +141,9 @@ class _Handler(BaseHTTPRequestHandler):
         machine): ``slow`` trickles the events, ``truncated`` stops half-way with no [DONE]."""
         content = {"schema": json.dumps({"questions": ["not the shape"], "score": 100}),
                    "huge": "x" * HUGE_BYTES}.get(fault or "", GOOD_REPLY)
-        size = max(1, len(content) // 20)
-        events = [_chunk(content[i : i + size]) for i in range(0, len(content), size)]
+        events = sse_events(content)
         if fault == "truncated":
-            events = events[: len(events) // 2]
-        else:
-            events += [_chunk("", finish=True), b"data: [DONE]\n\n"]
+            events = events[: (len(events) - 2) // 2]
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
