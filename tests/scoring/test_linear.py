@@ -110,9 +110,10 @@ def test_a_hostile_rubric_cannot_hang_scoring() -> None:
     rubric = RUBRIC.model_copy(update={"components": [component, *RUBRIC.components[1:]]})
     _compiled(rubric)  # compiling is not what is timed
     for story in ["a" * 50_000, "aaaa " * 10_000, "x" * 49_999 + "!", ("I was paged. " * 4000)[:50_000]]:
-        started = time.perf_counter()
+        # CPU time, not wall time: backtracking burns CPU, while a busy shared machine only stretches the wall.
+        started = time.process_time()
         score(story, rubric)
-        assert time.perf_counter() - started < 1.0, story[:20]
+        assert time.process_time() - started < 1.0, story[:20]
 
 
 def test_compiled_patterns_are_shared() -> None:
