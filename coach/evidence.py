@@ -20,7 +20,9 @@ import json
 import math
 import operator
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -93,36 +95,104 @@ def shared_rows(
     facts: StoryFacts, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
 ) -> list[list[float]]:
     """``shared_features`` of every sentence, with the story's look-ups built once."""
+    width = len(FEATURES) + len(heading_components) + len(hit_criteria)
+    rows: list[list[float]] = []
+    for slots, values in _sparse_rows(facts, hit_criteria, heading_components):
+        row = [0.0] * width
+        for slot, value in zip(slots, values):
+            row[slot] = value
+        rows.append(row)
+    return rows
+
+
+_MARKS = (_FIRST_PERSON, _WE, _PAST)  # FEATURES slots 1, 2, 3
+# Inside a sentence whose edges are "clean" (below), each finds a match in text[start:end] exactly when
+# its _MARKS twin finds one in the sentence alone; they are faster because they start with a character
+# class, which ``re`` skips ahead on (a pattern starting with a look-behind or ``\b`` is tried at every
+# position). A look-behind over the first letter stands for the twin's leading look-behind or ``\b``.
+_MARKS_FAST = (
+    re.compile(r"[IiMm](?<![\w'][IiMm])(?:(?<=I)(?:'m|'ve|'d)?|(?<=i)|(?<=[mM])[ye])(?![\w'])"),
+    # on the lower-cased text (ASCII only: lower-casing keeps its offsets and ``\b``), case-sensitive
+    re.compile(r"[wou](?<!\w[wou])(?:(?<=w)e|(?<=o)ur|(?<=u)s)\b"),
+    re.compile(r"\b(?:was|were|had|did|went|got|found|saw|took|made|came|ran|[a-z]{3,}ed)\b"),
+)
+_MARK_EDGE = re.compile(r"[\w']")  # a character _MARKS may match or look at
+
+
+def _marked(facts: StoryFacts) -> list[tuple[bool, bool, bool, bool, int]]:
+    """Per sentence: whether ``_DIGITS``, ``_FIRST_PERSON``, ``_WE``, ``_PAST`` find something in its
+    text, and ``len(_WORDS.findall(text))``, without slicing most sentences.
+
+    ``_DIGITS`` and ``_WORDS`` have no look-around, so searching the story between the sentence's
+    offsets finds what searching its slice finds. ``_MARKS`` look around their match, so they use the
+    offsets only when the characters just before and just after the sentence are not ones they match
+    or look at (then no match crosses an edge, and the look-arounds see the same there); the rare
+    others are searched alone.
+    """
+    seg = facts.seg
+    text = seg.text
+    size = len(text)
+    lowered = text.lower() if text.isascii() else None
+    first_person, we, past = _MARKS_FAST
+    edge = _MARK_EDGE.match
+    out: list[tuple[bool, bool, bool, bool, int]] = []
+    for sentence in seg.sentences:
+        start, end = sentence.start, sentence.end
+        digits = _DIGITS.search(text, start, end) is not None
+        words = len(_WORDS.findall(text, start, end))
+        if lowered is not None and (start == 0 or not edge(text, start - 1)) and (end >= size or not edge(text, end)):
+            out.append((
+                digits,
+                first_person.search(text, start, end) is not None,
+                we.search(lowered, start, end) is not None,
+                past.search(lowered, start, end) is not None,
+                words,
+            ))
+        else:
+            piece = text[start:end]
+            mine, ours, did = (pattern.search(piece) is not None for pattern in _MARKS)
+            out.append((digits, mine, ours, did, words))
+    return out
+
+
+def _sparse_rows(
+    facts: StoryFacts, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
+) -> list[tuple[tuple[int, ...], tuple[float, ...]]]:
+    """Per sentence, the slots of ``shared_features`` that are not 0 (ascending) and their values."""
     seg = facts.seg
     count = len(seg.sentences)
-    measure = facts.quantity_sentences.get("measure", frozenset())
-    duration = facts.quantity_sentences.get("duration", frozenset())
-    clock = facts.quantity_sentences.get("clock", frozenset())
+    quantity = [facts.quantity_sentences.get(kind, frozenset()) for kind in ("measure", "duration", "clock")]
+    quantity_slots = (FEATURES.index("measure"), FEATURES.index("duration"), FEATURES.index("clock"))
+    heading_slot = {name: len(FEATURES) + k for k, name in enumerate(heading_components)}
+    hit_base = len(FEATURES) + len(heading_components)
     hit_sets = [frozenset(facts.hits.get(cid, ())) for cid in hit_criteria]
-    rows: list[list[float]] = []
-    for index in range(count):
-        text = seg.sentence_text(index)
+    rows: list[tuple[tuple[int, ...], tuple[float, ...]]] = []
+    for index, (digits, first_person, we, past, words) in enumerate(_marked(facts)):
+        slots: list[int] = []
+        values: list[float] = []
+        for slot, on in enumerate((digits, first_person, we, past)):
+            if on:
+                slots.append(slot)
+                values.append(1.0)
         position = index / (count - 1) if count > 1 else 0.0
+        length = math.log1p(words)
+        for slot, value in ((4, position), (5, position * position), (6, length)):
+            if value:
+                slots.append(slot)
+                values.append(value)
+        for slot, sentences in zip(quantity_slots, quantity):  # measure 9, duration 10, clock 13: ascending
+            if index in sentences:
+                slots.append(slot)
+                values.append(1.0)
         heading = facts.headings[index]
-        features = [
-            1.0 if _DIGITS.search(text) else 0.0,
-            1.0 if _FIRST_PERSON.search(text) else 0.0,
-            1.0 if _WE.search(text) else 0.0,
-            1.0 if _PAST.search(text) else 0.0,
-            position,
-            position * position,
-            math.log1p(len(_WORDS.findall(text))),
-            0.0,  # cue_hit: per criterion
-            0.0,  # first_hit: per criterion
-            1.0 if index in measure else 0.0,
-            1.0 if index in duration else 0.0,
-            0.0,  # last_hit: per criterion
-            0.0,  # hit_rank: per criterion
-            1.0 if index in clock else 0.0,
-        ]
-        features += [1.0 if heading == name else 0.0 for name in heading_components]
-        features += [1.0 if index in hits else 0.0 for hits in hit_sets]
-        rows.append(features)
+        if heading in heading_slot:
+            slots.append(heading_slot[heading])  # type: ignore[index]
+            values.append(1.0)
+        for k, hits in enumerate(hit_sets):
+            if index in hits:
+                slots.append(hit_base + k)
+                values.append(1.0)
+        rows.append((tuple(slots), tuple(values)))
     return rows
 
 
@@ -155,6 +225,7 @@ class Ranker:
     heading_components: tuple[str, ...]
     _ids: tuple[str, ...] = ()
     _token_scores: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    _word_scores: dict[str, tuple[tuple[float, ...], ...]] = field(default_factory=dict)  # per ``emb.words`` part
 
     def __post_init__(self) -> None:
         self._ids = tuple(self.models)
@@ -180,25 +251,35 @@ class Ranker:
     def embedding_scores(self, seg: Segmented, emb: embedding.StaticEmbedding) -> list[list[float]]:
         """Per sentence, every model's mean-embedding term (in ``self.models`` order)."""
         out: list[list[float]] = []
+        words = self._word_scores
+        if len(words) > _MAX_CACHED_WORDS:  # a long-running server meets ever new words: stay bounded
+            words.clear()
+        width = len(self._ids)
         for index in range(len(seg.sentences)):
-            ids = emb.token_ids(seg.sentence_text(index))
-            cache = self._token_scores
-            rows = []
-            for token in ids:
-                scores = cache.get(token)
+            rows: list[tuple[float, ...]] = []
+            for word in emb.words(seg.sentence_text(index)):
+                scores = words.get(word)
                 if scores is None:
-                    row = emb.row(token)
-                    scores = cache[token] = tuple(sum(map(operator.mul, row, m.embedding)) for m in self.models.values())
-                rows.append(scores)
+                    scores = words[word] = tuple(map(self._token_score, emb.word_ids(word), repeat(emb)))
+                rows += scores
             # Column sums in token order (deterministic), then the mean.
-            count = len(ids) or 1
-            out.append([total / count for total in map(sum, zip(*rows))] if ids else [0.0] * len(self._ids))
+            count = len(rows)
+            out.append(list(map(operator.truediv, map(sum, zip(*rows)), repeat(count, width))) if rows else [0.0] * width)
         return out
+
+    def _token_score(self, token: int, emb: embedding.StaticEmbedding) -> tuple[float, ...]:
+        """Every model's dot product with one token's row, cached (the table has 32,000 tokens)."""
+        scores = self._token_scores.get(token)
+        if scores is None:
+            row = emb.row(token)
+            scores = self._token_scores[token] = tuple(sum(map(operator.mul, row, m.embedding)) for m in self.models.values())
+        return scores
 
     def column(self, criterion_id: str) -> int:
         return self._ids.index(criterion_id)
 
 
+_MAX_CACHED_WORDS = 200_000  # ~30 MB of keys and tuples of shared per-token rows
 _RANKERS: dict[str, Ranker | None] = {}
 
 
@@ -222,7 +303,7 @@ class EvidencePicker:
     facts: StoryFacts
     ranker: Ranker | None
     _embedded: list[list[float]] | None = None
-    _shared: list[list[tuple[int, float]]] | None = None
+    _shared: list[tuple[tuple[int, ...], tuple[float, ...]]] | None = None
     _scores: dict[str, list[float]] = field(default_factory=dict)
 
     def scores(self, criterion_id: str) -> list[float] | None:
@@ -239,14 +320,15 @@ class EvidencePicker:
                 return None
             self._embedded = ranker.embedding_scores(self.facts.seg, emb)
             # Sparse: most features are 0/1 flags, and most flags are off.
-            self._shared = [
-                [(k, value) for k, value in enumerate(row) if value] for row in shared_rows(self.facts, ranker.hit_criteria, ranker.heading_components)
-            ]
+            self._shared = _sparse_rows(self.facts, ranker.hit_criteria, ranker.heading_components)
         model = ranker.models[criterion_id]
         weights = model.features
+        weight = weights.__getitem__
         column = ranker.column(criterion_id)
-        out = [row[column] + sum([weights[k] * value for k, value in shared]) + model.bias
-               for row, shared in zip(self._embedded, self._shared)]
+        bias = model.bias
+        # The same products summed in the same order as the dense dot product's non-zero terms.
+        out = [row[column] + sum(map(operator.mul, map(weight, slots), values)) + bias
+               for row, (slots, values) in zip(self._embedded, self._shared)]
         for index, k, value in own_features(self.facts, criterion_id):  # where they are not 0
             out[index] += weights[k] * value
         self._scores[criterion_id] = out
