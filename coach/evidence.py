@@ -406,6 +406,10 @@ class EvidencePicker:
                 pool = [(cid, scores[index] if (scores := scored.get(cid)) is not None else None) for cid in carried[index]]
             else:
                 pool = [(cid, s[index]) for cid, s in scored.items() if s is not None and s[index] > SHOWS_MIN]
+            claimants = {component_of[cid] for cid, _ in pool}
+            if len(claimants) < 2:  # none, or one component: no need to weigh the evidence
+                out.append(claimants.pop() if claimants else None)
+                continue
             tally: dict[str, float] = {}
             for cid, value in pool:  # p(the sentence shows it), else the rubric's highlight weight; the surest counts
                 weight = weights.get(cid, 1.0) if value is None else 1.0 / (1.0 + math.exp(-value))
