@@ -120,33 +120,37 @@ _MARKS_FAST = (
     re.compile(r"\b(?:was|were|had|did|went|got|found|saw|took|made|came|ran|[a-z]{3,}ed)\b"),
 )
 _MARK_EDGE = re.compile(r"[\w']")  # a character _MARKS may match or look at
-_NOT_WORD_TO_SPACE = str.maketrans({c: " " for c in range(128) if not _WORDS.fullmatch(chr(c))})
+# For ASCII text, 1:1: a character \w does not match → " ", a digit → "0" ("0" in a slice ⇔ _DIGITS finds one).
+_SPACED = str.maketrans({c: "0" if chr(c).isdigit() else " " for c in range(128) if not (chr(c).isalpha() or c == 95)})
 
 
 def _marked(facts: StoryFacts) -> list[tuple[bool, bool, bool, bool, int]]:
     """Per sentence: whether ``_DIGITS``, ``_FIRST_PERSON``, ``_WE``, ``_PAST`` find something in its
     text, and ``len(_WORDS.findall(text))``, without slicing most sentences.
 
-    ``_DIGITS`` and ``_WORDS`` have no look-around, so searching the story between the sentence's
-    offsets finds what searching its slice finds (ASCII stories count words by splitting instead). ``_MARKS`` look around their match, so they use the
-    offsets only when the characters just before and just after the sentence are not ones they match
-    or look at (then no match crosses an edge, and the look-arounds see the same there); the rare
-    others are searched alone.
+    An ASCII story's digits and words are read from a slice of its ``_SPACED`` copy (its runs of
+    non-spaces are the ``\w+`` runs); otherwise ``_DIGITS`` and ``_WORDS``, which have no look-around,
+    search the story between the sentence's offsets, which finds what searching the slice finds.
+    ``_MARKS`` look around their match, so their fast twins search between the offsets only when the
+    characters just before and just after the sentence are not ones they match or look at (then no
+    match crosses an edge, and the look-arounds see the same there); the rare others are searched alone.
     """
     seg = facts.seg
     text = seg.text
     size = len(text)
     ascii_text = text.isascii()
     lowered = text.lower() if ascii_text else text
-    # ASCII: each \w+ run is a run of non-spaces once every other character is a space (1:1, same offsets).
-    spaced = text.translate(_NOT_WORD_TO_SPACE) if ascii_text else text
+    spaced = text.translate(_SPACED) if ascii_text else text
     first_person, we, past = _MARKS_FAST
     edge = _MARK_EDGE.match
     out: list[tuple[bool, bool, bool, bool, int]] = []
     for sentence in seg.sentences:
         start, end = sentence.start, sentence.end
-        digits = _DIGITS.search(text, start, end) is not None
-        words = len(spaced[start:end].split()) if ascii_text else len(_WORDS.findall(text, start, end))
+        if ascii_text:
+            piece = spaced[start:end]
+            digits, words = "0" in piece, len(piece.split())
+        else:
+            digits, words = _DIGITS.search(text, start, end) is not None, len(_WORDS.findall(text, start, end))
         if ascii_text and (start == 0 or not edge(text, start - 1)) and (end >= size or not edge(text, end)):
             out.append((
                 digits,
