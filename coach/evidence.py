@@ -125,19 +125,19 @@ _SPACED = str.maketrans({c: "0" if chr(c).isdigit() else " " for c in range(128)
 
 
 def _marked(facts: StoryFacts) -> list[tuple[bool, bool, bool, bool, int]]:
-    """Per sentence: whether ``_DIGITS``, ``_FIRST_PERSON``, ``_WE``, ``_PAST`` find something in its
+    r"""Per sentence: whether ``_DIGITS``, ``_FIRST_PERSON``, ``_WE``, ``_PAST`` find something in its
     text, and ``len(_WORDS.findall(text))``, without slicing most sentences.
 
     An ASCII story's digits and words are read from a slice of its ``_SPACED`` copy (its runs of
     non-spaces are the ``\w+`` runs); otherwise ``_DIGITS`` and ``_WORDS``, which have no look-around,
     search the story between the sentence's offsets, which finds what searching the slice finds.
-    ``_MARKS`` look around their match, so their fast twins search between the offsets only when the
-    characters just before and just after the sentence are not ones they match or look at (then no
-    match crosses an edge, and the look-arounds see the same there); the rare others are searched alone.
+    ``_MARKS`` look around their match. Their fast twins search between the offsets, which at the end
+    is as if the story ended there, but at the start lets a look-behind or ``\b`` see the character
+    before: so only when that character is not one they match or look at (then they see the same as
+    at the start of the slice); the rare others are searched alone.
     """
     seg = facts.seg
     text = seg.text
-    size = len(text)
     ascii_text = text.isascii()
     lowered = text.lower() if ascii_text else text
     spaced = text.translate(_SPACED) if ascii_text else text
@@ -151,7 +151,7 @@ def _marked(facts: StoryFacts) -> list[tuple[bool, bool, bool, bool, int]]:
             digits, words = "0" in piece, len(piece.split())
         else:
             digits, words = _DIGITS.search(text, start, end) is not None, len(_WORDS.findall(text, start, end))
-        if ascii_text and (start == 0 or not edge(text, start - 1)) and (end >= size or not edge(text, end)):
+        if ascii_text and (start == 0 or not edge(text, start - 1)):
             out.append((
                 digits,
                 first_person.search(text, start, end) is not None,
