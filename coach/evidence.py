@@ -20,12 +20,12 @@ import json
 import math
 import operator
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable
 
 from coach import embedding
 from coach.resources import data_dir
@@ -322,7 +322,7 @@ class Ranker:
         return self._ids.index(criterion_id)
 
 
-_MAX_CACHED_WORDS = 200_000  # ~30 MB of keys and tuples of shared per-token rows
+_MAX_CACHED_WORDS = 200_000  # per cache of a Ranker: ~30 MB of keys and tuples of shared per-token rows
 _RANKERS: dict[str, Ranker | None] = {}
 
 
