@@ -51,8 +51,7 @@ class StaticEmbedding:
     ranks: dict[str, int]  # "left right" (the merges as the file spells them) → priority
     rows: mmap.mmap
     data_offset: int
-    _pieces: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    _words: dict[str, tuple[int, ...]] = field(default_factory=dict)  # a word (no "▁") → its piece's ids
+    _words: dict[str, tuple[int, ...]] = field(default_factory=dict)  # a part of ``words`` → its ids
 
     @classmethod
     def load(cls, folder: Path) -> StaticEmbedding:
@@ -73,23 +72,28 @@ class StaticEmbedding:
     def token_ids(self, text: str) -> list[int]:
         """BPE ids of ``text`` (no special tokens), the normaliser's "▁" prepended and for spaces."""
         ids: list[int] = []
-        if _SPACE not in text:
-            # The pieces are then "▁" + each part of text.split(" ") (an empty part: "▁" alone),
-            # exactly as below, without building the replaced text or running the regex.
-            words = self._words
-            for word in text.split(" "):
-                found = words.get(word)
-                if found is None:
-                    found = words[word] = tuple(self._bpe(_SPACE + word))
-                ids += found
-            return ids
-        pieces = self._pieces
-        for piece in _PIECE.findall(_SPACE + text.replace(" ", _SPACE)):
-            cached = pieces.get(piece)
-            if cached is None:
-                cached = pieces[piece] = tuple(self._bpe(piece))
-            ids.extend(cached)
+        word_ids = self.word_ids
+        for word in self.words(text):
+            ids += word_ids(word)
         return ids
+
+    def words(self, text: str) -> list[str]:
+        """The parts of ``text`` that are tokenised independently (``token_ids`` is their ``word_ids``, joined).
+
+        Without a "▁" in the text they are ``text.split(" ")`` (an empty part stands for "▁" alone),
+        which gives the same pieces as the general case without building the replaced text or running
+        the regex; with one, the "▁"-led pieces themselves. The two kinds never collide as cache keys.
+        """
+        if _SPACE not in text:
+            return text.split(" ")
+        return _PIECE.findall(_SPACE + text.replace(" ", _SPACE))
+
+    def word_ids(self, word: str) -> tuple[int, ...]:
+        """BPE ids of one of ``words``' parts, cached."""
+        found = self._words.get(word)
+        if found is None:
+            found = self._words[word] = tuple(self._bpe(word if word.startswith(_SPACE) else _SPACE + word))
+        return found
 
     def row(self, token_id: int) -> tuple[float, ...]:
         return struct.unpack_from(f"<{DIM}e", self.rows, self.data_offset + token_id * DIM * 2)

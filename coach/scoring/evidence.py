@@ -20,7 +20,10 @@ import json
 import math
 import operator
 import re
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,8 @@ class StoryFacts:
     headings: list[str | None]  # per sentence, the component of the STAR heading it sits under
 
 
+#: The slots whose value is not a 0/1 flag (position, position_sq, length).
+_SCALED = tuple(FEATURES.index(name) for name in ("position", "position_sq", "length"))
 _CUE_HIT, _FIRST_HIT = FEATURES.index("cue_hit"), FEATURES.index("first_hit")
 _LAST_HIT, _HIT_RANK = FEATURES.index("last_hit"), FEATURES.index("hit_rank")
 
@@ -93,36 +98,110 @@ def shared_rows(
     facts: StoryFacts, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
 ) -> list[list[float]]:
     """``shared_features`` of every sentence, with the story's look-ups built once."""
-    seg = facts.seg
-    count = len(seg.sentences)
-    measure = facts.quantity_sentences.get("measure", frozenset())
-    duration = facts.quantity_sentences.get("duration", frozenset())
-    clock = facts.quantity_sentences.get("clock", frozenset())
-    hit_sets = [frozenset(facts.hits.get(cid, ())) for cid in hit_criteria]
+    width = len(FEATURES) + len(heading_components) + len(hit_criteria)
     rows: list[list[float]] = []
-    for index in range(count):
-        text = seg.sentence_text(index)
+    for slots, values in _sparse_rows(facts, hit_criteria, heading_components):
+        row = [0.0] * width
+        for slot, value in zip(slots, values):
+            row[slot] = value
+        rows.append(row)
+    return rows
+
+
+_MARKS = (_FIRST_PERSON, _WE, _PAST)  # FEATURES slots 1, 2, 3
+# Inside a sentence whose edges are "clean" (below), each finds a match in text[start:end] exactly when
+# its _MARKS twin finds one in the sentence alone; they are faster because they start with a character
+# class, which ``re`` skips ahead on (a pattern starting with a look-behind or ``\b`` is tried at every
+# position). A look-behind over the first letter stands for the twin's leading look-behind or ``\b``.
+_MARKS_FAST = (
+    re.compile(r"[IiMm](?<![\w'][IiMm])(?:(?<=I)(?:'m|'ve|'d)?|(?<=i)|(?<=[mM])[ye])(?![\w'])"),
+    # on the lower-cased text (ASCII only: lower-casing keeps its offsets and ``\b``), case-sensitive
+    re.compile(r"[wou](?<!\w[wou])(?:(?<=w)e|(?<=o)ur|(?<=u)s)\b"),
+    re.compile(r"\b(?:was|were|had|did|went|got|found|saw|took|made|came|ran|[a-z]{3,}ed)\b"),
+)
+_MARK_EDGE = re.compile(r"[\w']")  # a character _MARKS may match or look at
+# For ASCII text, 1:1: a character \w does not match → " ", a digit → "0" ("0" in a slice ⇔ _DIGITS finds one).
+_SPACED = str.maketrans({c: "0" if chr(c).isdigit() else " " for c in range(128) if not (chr(c).isalpha() or c == 95)})
+
+
+def _marked(facts: StoryFacts) -> list[tuple[bool, bool, bool, bool, int]]:
+    r"""Per sentence: whether ``_DIGITS``, ``_FIRST_PERSON``, ``_WE``, ``_PAST`` find something in its
+    text, and ``len(_WORDS.findall(text))``, without slicing most sentences.
+
+    An ASCII story's digits and words are read from a slice of its ``_SPACED`` copy (its runs of
+    non-spaces are the ``\w+`` runs); otherwise ``_DIGITS`` and ``_WORDS``, which have no look-around,
+    search the story between the sentence's offsets, which finds what searching the slice finds.
+    ``_MARKS`` look around their match. Their fast twins search between the offsets, which at the end
+    is as if the story ended there, but at the start lets a look-behind or ``\b`` see the character
+    before: so only when that character is not one they match or look at (then they see the same as
+    at the start of the slice); the rare others are searched alone.
+    """
+    seg = facts.seg
+    text = seg.text
+    ascii_text = text.isascii()
+    lowered = text.lower() if ascii_text else text
+    spaced = text.translate(_SPACED) if ascii_text else text
+    first_person, we, past = _MARKS_FAST
+    edge = _MARK_EDGE.match
+    out: list[tuple[bool, bool, bool, bool, int]] = []
+    for sentence in seg.sentences:
+        start, end = sentence.start, sentence.end
+        if ascii_text:
+            piece = spaced[start:end]
+            digits, words = "0" in piece, len(piece.split())
+        else:
+            digits, words = _DIGITS.search(text, start, end) is not None, len(_WORDS.findall(text, start, end))
+        if ascii_text and (start == 0 or not edge(text, start - 1)):
+            out.append((
+                digits,
+                first_person.search(text, start, end) is not None,
+                we.search(lowered, start, end) is not None,
+                past.search(lowered, start, end) is not None,
+                words,
+            ))
+        else:
+            piece = text[start:end]
+            mine, ours, did = (pattern.search(piece) is not None for pattern in _MARKS)
+            out.append((digits, mine, ours, did, words))
+    return out
+
+
+def _sparse_rows(
+    facts: StoryFacts, hit_criteria: tuple[str, ...], heading_components: tuple[str, ...]
+) -> list[tuple[list[int], list[float]]]:
+    """Per sentence, the slots of ``shared_features`` that are not 0 (ascending) and their values.
+
+    Filled slot by slot (each sentence's list stays ascending), visiting only the sentences a set
+    names rather than asking every sentence about every set.
+    """
+    count = len(facts.seg.sentences)
+    rows: list[tuple[list[int], list[float]]] = []
+    for index, marks in enumerate(_marked(facts)):
+        slots: list[int] = []
+        values: list[float] = []
+        for slot in range(4):  # digits, first_person, we, past
+            if marks[slot]:
+                slots.append(slot)
+                values.append(1.0)
         position = index / (count - 1) if count > 1 else 0.0
-        heading = facts.headings[index]
-        features = [
-            1.0 if _DIGITS.search(text) else 0.0,
-            1.0 if _FIRST_PERSON.search(text) else 0.0,
-            1.0 if _WE.search(text) else 0.0,
-            1.0 if _PAST.search(text) else 0.0,
-            position,
-            position * position,
-            math.log1p(len(_WORDS.findall(text))),
-            0.0,  # cue_hit: per criterion
-            0.0,  # first_hit: per criterion
-            1.0 if index in measure else 0.0,
-            1.0 if index in duration else 0.0,
-            0.0,  # last_hit: per criterion
-            0.0,  # hit_rank: per criterion
-            1.0 if index in clock else 0.0,
-        ]
-        features += [1.0 if heading == name else 0.0 for name in heading_components]
-        features += [1.0 if index in hits else 0.0 for hits in hit_sets]
-        rows.append(features)
+        for slot, value in ((4, position), (5, position * position), (6, math.log1p(marks[4]))):  # position_sq, length
+            if value:
+                slots.append(slot)
+                values.append(value)
+        rows.append((slots, values))
+
+    def flag(slot: int, sentences: Iterable[int]) -> None:
+        for index in set(sentences):  # one slot per call: the order of the sentences does not matter
+            rows[index][0].append(slot)
+            rows[index][1].append(1.0)
+
+    for kind in ("measure", "duration", "clock"):  # slots 9, 10, 13: ascending
+        flag(FEATURES.index(kind), facts.quantity_sentences.get(kind, ()))
+    for k, name in enumerate(heading_components):
+        flag(len(FEATURES) + k, (index for index, heading in enumerate(facts.headings) if heading == name))
+    base = len(FEATURES) + len(heading_components)
+    for k, cid in enumerate(hit_criteria):
+        flag(base + k, facts.hits.get(cid, ()))
     return rows
 
 
@@ -155,9 +234,15 @@ class Ranker:
     heading_components: tuple[str, ...]
     _ids: tuple[str, ...] = ()
     _token_scores: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    _word_scores: dict[str, tuple[tuple[float, ...], ...]] = field(default_factory=dict)  # per ``emb.words`` part
+    _by_slot: tuple[tuple[float, ...], ...] = ()  # per feature slot, every model's weight (``models`` order)
+    _biases: tuple[float, ...] = ()
+    _scaled: dict[tuple[int, float], tuple[float, ...]] = field(default_factory=dict)  # (slot, value) → its terms
 
     def __post_init__(self) -> None:
         self._ids = tuple(self.models)
+        self._by_slot = tuple(zip(*(m.features for m in self.models.values())))
+        self._biases = tuple(m.bias for m in self.models.values())
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Ranker:
@@ -180,25 +265,64 @@ class Ranker:
     def embedding_scores(self, seg: Segmented, emb: embedding.StaticEmbedding) -> list[list[float]]:
         """Per sentence, every model's mean-embedding term (in ``self.models`` order)."""
         out: list[list[float]] = []
+        words = self._word_scores
+        if len(words) > _MAX_CACHED_WORDS:  # a long-running server meets ever new words: stay bounded
+            words.clear()
+        width = len(self._ids)
         for index in range(len(seg.sentences)):
-            ids = emb.token_ids(seg.sentence_text(index))
-            cache = self._token_scores
-            rows = []
-            for token in ids:
-                scores = cache.get(token)
+            rows: list[tuple[float, ...]] = []
+            for word in emb.words(seg.sentence_text(index)):
+                scores = words.get(word)
                 if scores is None:
-                    row = emb.row(token)
-                    scores = cache[token] = tuple(sum(map(operator.mul, row, m.embedding)) for m in self.models.values())
-                rows.append(scores)
+                    scores = words[word] = tuple(map(self._token_score, emb.word_ids(word), repeat(emb)))
+                rows += scores
             # Column sums in token order (deterministic), then the mean.
-            count = len(ids) or 1
-            out.append([total / count for total in map(sum, zip(*rows))] if ids else [0.0] * len(self._ids))
+            count = len(rows)
+            out.append(list(map(operator.truediv, map(sum, zip(*rows)), repeat(count, width))) if rows else [0.0] * width)
         return out
+
+    def base_scores(self, facts: StoryFacts, emb: embedding.StaticEmbedding) -> list[list[float]]:
+        """Per sentence, every model's score but for the per-criterion features (``own_features``):
+        its embedding term + its shared features' terms + its bias.
+
+        Per model this is the dense ``embedding + features·weights + bias`` with the same float
+        operations in the same order: the non-zero terms in slot order, summed from 0, as a column sum
+        over the sentence's slots (a weight times a flag's 1.0 is the weight itself); all models at
+        once, in C loops, which costs less than one Python loop per met criterion.
+        """
+        by_slot, biases, add = self._by_slot, self._biases, operator.add
+        weight_rows = by_slot.__getitem__
+        scaled = self._scaled
+        if len(scaled) > _MAX_CACHED_WORDS:
+            scaled.clear()
+        zeros = [0] * len(self._ids)
+        out: list[list[float]] = []
+        rows = _sparse_rows(facts, self.hit_criteria, self.heading_components)
+        for embedded, (slots, values) in zip(self.embedding_scores(facts.seg, emb), rows):
+            terms = list(map(weight_rows, slots))  # a flag's value is 1.0: its terms are the weights
+            for j in range(bisect_left(slots, _SCALED[0]), bisect_left(slots, _SCALED[-1] + 1)):
+                key = (slots[j], values[j])  # position, its square, length: they recur from story to story
+                term = scaled.get(key)
+                if term is None:
+                    term = scaled[key] = tuple(map(operator.mul, terms[j], repeat(values[j])))
+                terms[j] = term
+            sums = map(sum, zip(*terms)) if terms else zeros
+            out.append(list(map(add, map(add, embedded, sums), biases)))
+        return out
+
+    def _token_score(self, token: int, emb: embedding.StaticEmbedding) -> tuple[float, ...]:
+        """Every model's dot product with one token's row, cached (the table has 32,000 tokens)."""
+        scores = self._token_scores.get(token)
+        if scores is None:
+            row = emb.row(token)
+            scores = self._token_scores[token] = tuple(sum(map(operator.mul, row, m.embedding)) for m in self.models.values())
+        return scores
 
     def column(self, criterion_id: str) -> int:
         return self._ids.index(criterion_id)
 
 
+_MAX_CACHED_WORDS = 200_000  # per cache of a Ranker: ~30 MB of keys and tuples of shared per-token rows
 _RANKERS: dict[str, Ranker | None] = {}
 
 
@@ -221,8 +345,7 @@ class EvidencePicker:
 
     facts: StoryFacts
     ranker: Ranker | None
-    _embedded: list[list[float]] | None = None
-    _shared: list[list[tuple[int, float]]] | None = None
+    _base: list[list[float]] | None = None  # Ranker.base_scores
     _scores: dict[str, list[float]] = field(default_factory=dict)
 
     def scores(self, criterion_id: str) -> list[float] | None:
@@ -233,20 +356,13 @@ class EvidencePicker:
         cached = self._scores.get(criterion_id)
         if cached is not None:
             return cached
-        if self._embedded is None or self._shared is None:
+        if self._base is None:
             emb = embedding.shared()
             if emb is None:
                 return None
-            self._embedded = ranker.embedding_scores(self.facts.seg, emb)
-            # Sparse: most features are 0/1 flags, and most flags are off.
-            self._shared = [
-                [(k, value) for k, value in enumerate(row) if value] for row in shared_rows(self.facts, ranker.hit_criteria, ranker.heading_components)
-            ]
-        model = ranker.models[criterion_id]
-        weights = model.features
-        column = ranker.column(criterion_id)
-        out = [row[column] + sum([weights[k] * value for k, value in shared]) + model.bias
-               for row, shared in zip(self._embedded, self._shared)]
+            self._base = ranker.base_scores(self.facts, emb)  # every model's, once per story
+        weights = ranker.models[criterion_id].features
+        out = list(map(operator.itemgetter(ranker.column(criterion_id)), self._base))
         for index, k, value in own_features(self.facts, criterion_id):  # where they are not 0
             out[index] += weights[k] * value
         self._scores[criterion_id] = out
@@ -294,6 +410,10 @@ class EvidencePicker:
                 pool = [(cid, scores[index] if (scores := scored.get(cid)) is not None else None) for cid in carried[index]]
             else:
                 pool = [(cid, s[index]) for cid, s in scored.items() if s is not None and s[index] > SHOWS_MIN]
+            claimants = {component_of[cid] for cid, _ in pool}
+            if len(claimants) < 2:  # none, or one component: no need to weigh the evidence
+                out.append(claimants.pop() if claimants else None)
+                continue
             tally: dict[str, float] = {}
             for cid, value in pool:  # p(the sentence shows it), else the rubric's highlight weight; the surest counts
                 weight = weights.get(cid, 1.0) if value is None else 1.0 / (1.0 + math.exp(-value))

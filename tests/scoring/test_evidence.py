@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import operator
+import random
 import shutil
 import subprocess
 import sys
@@ -14,6 +17,7 @@ from coach.models import Assessment
 from coach.rubric.loader import load_rubric, rubrics_dir
 from coach.scoring import embedding, evidence
 from coach.scoring.scorer import detections, score
+from coach.scoring.segment import Segmented, Sentence
 from tests.conftest import REPO_ROOT, clean_env
 from tests.support import core_stories as stories
 from tests.support.depth_stories import GUIDE_FRAUD  # the guide's fraud example, retold
@@ -219,3 +223,96 @@ def test_the_training_script_rebuilds_the_shipped_ranker_byte_for_byte(tmp_path:
     subprocess.run([sys.executable, "bench/train_evidence_ranker.py", "--out", str(out)], cwd=REPO_ROOT,
                    env=clean_env(), capture_output=True, text=True, check=True, timeout=280)
     assert out.read_bytes() == (rubrics_dir() / "star-l.evidence.json").read_bytes()
+
+
+# The run-time features and scores are computed in a faster way than the plain definitions below (one
+# copy of the story, searches between offsets, all models at once); these tests hold them to the plain
+# definitions, byte for byte, on stories and on sentence edges the segmenter rarely makes.
+EDGE_TEXTS = [
+    "I'm sure we fixed it. My team's P1 at 3am: ours was the 2nd outage, I'd say.",
+    "'I did it' she said.It was ME, not us. MY fault; i guess Us/we/our... wE wOrKeD",
+    "x_we I_ i' 'i mI My_ me' Me, 'me I've'd we_ _us our2 2our walked fixed_bug ran-ran",
+    "İstanbul waſ KEd worked 𝔘𝔫𝔦 we—us “I” I’m Straße ſaved 3x ١٢ 日本 we",
+    "so um we got paged and then I checked the dashboards and then i rolled back and then we wrote it up "
+    "and then my manager asked me and then our team was happy and then it ended well enough for us",
+    "\tI\x0bwe\x1cus\x1fwas\x00my\r\nme\u2028i\u00a0I'm",
+]
+
+
+def _reference_marks(text: str) -> tuple[float, float, float, float, float]:
+    """Slots 0-3 and 6 of FEATURES for one sentence alone, as defined (the trainer's reading)."""
+    return (
+        1.0 if evidence._DIGITS.search(text) else 0.0,
+        1.0 if evidence._FIRST_PERSON.search(text) else 0.0,
+        1.0 if evidence._WE.search(text) else 0.0,
+        1.0 if evidence._PAST.search(text) else 0.0,
+        math.log1p(len(evidence._WORDS.findall(text))),
+    )
+
+
+def _dense_reference(facts: evidence.StoryFacts, ranker: evidence.Ranker) -> list[list[float]]:
+    count = len(facts.seg.sentences)
+    rows = []
+    for index in range(count):
+        digits, mine, ours, past, length = _reference_marks(facts.seg.sentence_text(index))
+        position = index / (count - 1) if count > 1 else 0.0
+        quantity = [1.0 if index in facts.quantity_sentences.get(k, ()) else 0.0 for k in ("measure", "duration", "clock")]
+        rows.append(
+            [digits, mine, ours, past, position, position * position, length, 0.0, 0.0, quantity[0], quantity[1],
+             0.0, 0.0, quantity[2]]
+            + [1.0 if facts.headings[index] == name else 0.0 for name in ranker.heading_components]
+            + [1.0 if index in facts.hits.get(cid, ()) else 0.0 for cid in ranker.hit_criteria]
+        )
+    return rows
+
+
+@pytest.mark.parametrize("text", STORIES + EDGE_TEXTS)
+def test_shared_features_equal_their_plain_definition(text: str) -> None:
+    ranker = evidence.ranker_for("star-l")
+    assert ranker is not None
+    _, facts = detections(text, RUBRIC)
+    assert evidence.shared_rows(facts, ranker.hit_criteria, ranker.heading_components) == _dense_reference(facts, ranker)
+
+
+def test_sentence_marks_equal_searching_each_sentence_alone_whatever_its_edges() -> None:
+    # Sentences cut anywhere (mid-word, beside an apostrophe, touching each other): the fast path must
+    # notice an edge it cannot trust and search that sentence alone.
+    rng = random.Random(7)
+    pieces = list("IiMmyeWwOoUuRrSsd' .\n_1Kſé-") + ["I'm", "I've", "I'd", " we ", " our ", " us ", "ed ", "was", "made"]
+    seen_both = [False, False]
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        cuts = sorted({rng.randint(0, len(text)) for _ in range(rng.randint(2, 6))})
+        spans = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+        seg = Segmented(text, [Sentence(a, b) for a, b in spans])
+        facts = evidence.StoryFacts(seg, {}, {}, [None] * len(spans))
+        got = [(float(d), float(m), float(w), float(p), math.log1p(n)) for d, m, w, p, n in evidence._marked(facts)]
+        assert got == [_reference_marks(text[a:b]) for a, b in spans], (text, spans)
+        for a, b in spans:
+            seen_both[evidence._MARK_EDGE.match(text, b) is None] = True
+    assert all(seen_both)  # both clean and unclean edges were exercised
+
+
+@pytest.mark.parametrize("text", STORIES + EDGE_TEXTS[:2])
+def test_run_time_scores_are_the_plain_sum_byte_for_byte(text: str) -> None:
+    """Floats as the trainer's model defines them, in the order the ranker has always summed them:
+    per token in order, then the non-zero shared features in slot order, the bias, the criterion's own."""
+    ranker = evidence.ranker_for("star-l")
+    emb = embedding.shared()
+    assert ranker is not None and emb is not None
+    _, facts = detections(text, RUBRIC)
+    picker = evidence.EvidencePicker(facts, ranker)
+    for cid, model in ranker.models.items():
+        expected = []
+        for index in range(len(facts.seg.sentences)):
+            ids = emb.token_ids(facts.seg.sentence_text(index))
+            tokens = [tuple(sum(map(operator.mul, emb.row(t), m.embedding)) for m in ranker.models.values()) for t in ids]
+            column = list(ranker.models).index(cid)
+            mean = sum(row[column] for row in tokens) / len(ids) if ids else 0.0
+            shared = evidence.shared_features(facts, index, ranker.hit_criteria, ranker.heading_components)
+            value = mean + sum([w * f for w, f in zip(model.features, shared) if f]) + model.bias
+            for at, k, f in evidence.own_features(facts, cid):  # then the criterion's own, in their order
+                if at == index:
+                    value += model.features[k] * f
+            expected.append(value)
+        assert picker.scores(cid) == expected, cid
