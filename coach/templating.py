@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any
 
 from coach.textfmt import clip, md_cell, md_escape
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -24,6 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def _escape_html(value: object) -> object:
     """Autoescape with html.escape's entities (&quot; &#x27;), as the report always wrote them;
     markup built on purpose (Markup) passes through."""
+    from markupsafe import Markup
+
     if hasattr(value, "__html__"):
         return value
     return Markup(html.escape(str(value), quote=True))
@@ -31,6 +33,8 @@ def _escape_html(value: object) -> object:
 
 @lru_cache(maxsize=2)
 def _environment(autoescape: bool) -> jinja2.Environment:
+    import jinja2  # here, not at the top: `coach score --format json` renders no template (cold start)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
