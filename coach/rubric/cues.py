@@ -5,7 +5,9 @@ or a named regular expression that must be safe for the linear-time matcher (coa
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from coach.rubric.cuelang import CueError, to_regexes
 from coach.rubric.linear import problem
@@ -55,3 +57,12 @@ def check_cues(entries: list[Cue]) -> None:
             why = problem(regex)
             if why is not None:
                 raise ValueError(why)
+
+
+def _checked(entries: list[Cue]) -> list[Cue]:
+    check_cues(entries)
+    return entries
+
+
+#: A cue list as data files hold it, checked when the file loads (see :func:`check_cues`).
+CueList = Annotated[list[Cue], AfterValidator(_checked)]

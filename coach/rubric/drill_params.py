@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from coach.rubric.cues import Cue, check_cues
+from coach.rubric.cues import CueList
 
 #: Token shapes a detector can count (defined in coach.scoring.drill_detectors.SHAPES).
 Shape = Literal["snake_case", "dotted", "code", "acronym", "number", "clock", "duration", "day", "step", "paren"]
@@ -21,22 +21,9 @@ class CueSet(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    any: list[Cue] = Field(min_length=1)
-    also: list[list[Cue]] = Field(default_factory=list)
-    unless: list[Cue] = Field(default_factory=list)
-
-    @field_validator("any", "unless")
-    @classmethod
-    def _compiles(cls, entries: list[Cue]) -> list[Cue]:
-        check_cues(entries)
-        return entries
-
-    @field_validator("also")
-    @classmethod
-    def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
-        for group in groups:
-            check_cues(group)
-        return groups
+    any: CueList = Field(min_length=1)
+    also: list[CueList] = Field(default_factory=list)
+    unless: CueList = Field(default_factory=list)
 
 
 class DrillParams(BaseModel):

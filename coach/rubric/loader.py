@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from coach.errors import RubricError
 from coach.resources import data_dir
-from coach.rubric.cues import Cue, Pattern, WordGroup, check_cues, cue_regexes
+from coach.rubric.cues import Cue, CueList, Pattern, WordGroup, cue_regexes
 from coach.rubric.drill_params import DrillParams
 from coach.rubric.linear import problem
 from coach.rubric.yamldata import parse_model, read_text
@@ -49,28 +49,15 @@ class Cues(_Strict):
     vocabulary for the timeline detector (the action verbs whose order makes an account).
     """
 
-    any: list[Cue] = Field(default_factory=list)
-    late: list[Cue] = Field(default_factory=list)
-    also: list[list[Cue]] = Field(default_factory=list)
-    unless: list[Cue] = Field(default_factory=list)
-    steps: list[Cue] = Field(default_factory=list)
+    any: CueList = Field(default_factory=list)
+    late: CueList = Field(default_factory=list)
+    also: list[CueList] = Field(default_factory=list)
+    unless: CueList = Field(default_factory=list)
+    steps: CueList = Field(default_factory=list)
     first_person: bool = False
     window: int = Field(default=0, ge=0)
     min_sentences: int = Field(default=1, ge=1)
     min_matches: int = Field(default=1, ge=1)
-
-    @field_validator("any", "late", "unless", "steps")
-    @classmethod
-    def _compiles(cls, entries: list[Cue]) -> list[Cue]:
-        check_cues(entries)
-        return entries
-
-    @field_validator("also")
-    @classmethod
-    def _compiles_nested(cls, groups: list[list[Cue]]) -> list[list[Cue]]:
-        for group in groups:
-            check_cues(group)
-        return groups
 
 
 class Examples(_Strict):
@@ -182,7 +169,7 @@ class Rubric(_Strict):
     version: int = 1
     question: str
     #: Words that mark a story as being about this rubric's topic (for the off-topic notice).
-    topic_cues: list[Cue] = Field(default_factory=list)
+    topic_cues: CueList = Field(default_factory=list)
     topic_notice: str = ""
     #: A narrative answer is expected: an answer that does not read as a story is capped. Drill
     #: messages (a four-line status update) are not stories and set this to false.
@@ -191,12 +178,6 @@ class Rubric(_Strict):
     components: list[Component] = Field(min_length=1)
     red_flags: list[RedFlag] = Field(default_factory=list)
     caps: list[Cap] = Field(default_factory=list)
-
-    @field_validator("topic_cues")
-    @classmethod
-    def _topic_compiles(cls, entries: list[Cue]) -> list[Cue]:
-        check_cues(entries)
-        return entries
 
     @model_validator(mode="after")
     def _consistent(self) -> Rubric:

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from coach.models import Assessment, DepthItemResult, DepthReport, FollowUp, Span
-from coach.rubric.cues import Cue, check_cues
+from coach.rubric.cues import Cue, CueList
 from coach.rubric.linear import LinearPattern
 from coach.scoring.matching import Doc, compile_cues
 from coach.scoring.segment import segment
@@ -53,17 +53,11 @@ class DepthItem(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str = Field(min_length=1)
-    cues: list[Cue] = Field(min_length=1)
+    cues: CueList = Field(min_length=1)
     #: When given, the same sentence must also match one of these (e.g. "schema" near "changed").
-    also: list[Cue] = Field(default_factory=list)
+    also: CueList = Field(default_factory=list)
     followup: str = Field(min_length=1)
     examples: DepthExamples
-
-    @field_validator("cues", "also")
-    @classmethod
-    def _cues_valid(cls, entries: list[Cue]) -> list[Cue]:
-        check_cues(entries)
-        return entries
 
 
 class ProbeExamples(_Strict):
@@ -79,18 +73,12 @@ class Probe(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     question: str = Field(min_length=1)
     #: Asked only when the story says one of these (empty: asked of any story); a matching sentence is quoted.
-    when: list[Cue] = Field(default_factory=list)
+    when: CueList = Field(default_factory=list)
     #: Which matching sentence to quote: the first (a cause is found early), the last (a fix is told late), none.
     quote: Literal["first", "last", "none"] = "first"
     #: Never asked when the story says one of these: it already answers the question.
-    skip: list[Cue] = Field(min_length=1)
+    skip: CueList = Field(min_length=1)
     examples: ProbeExamples
-
-    @field_validator("when", "skip")
-    @classmethod
-    def _cues_valid(cls, entries: list[Cue]) -> list[Cue]:
-        check_cues(entries)
-        return entries
 
 
 class LeadershipSignal(_Strict):
