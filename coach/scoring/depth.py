@@ -102,16 +102,20 @@ class Probing(_Strict):
 # --- matching --------------------------------------------------------------------------------------
 
 
-def _sentences_matching(text: str, cues: Sequence[Cue], also: Sequence[Cue] = ()) -> list[Span]:
-    """The sentences of ``text`` that match one of ``cues`` (and one of ``also``, when given), in order."""
+def _story(text: str) -> Doc:
+    """A story segmented once for all the depth items and probes asked of it."""
+    return Doc(segment(text))
+
+
+def _sentences_matching(doc: Doc, cues: Sequence[Cue], also: Sequence[Cue] = ()) -> list[Span]:
+    """The sentences of the story that match one of ``cues`` (and one of ``also``, when given), in order."""
     pattern = _compiled(cues)
     if pattern is None:
         return []
-    doc = Doc(segment(text))
     found = doc.sentences_matching(pattern)
     if also:
         found &= doc.sentences_matching(_compiled(also))
-    sentences = doc.seg.sentences
+    text, sentences = doc.text, doc.seg.sentences
     return [Span(text=text[s.start : s.end], start=s.start, end=s.end) for s in (sentences[i] for i in sorted(found))]
 
 
@@ -128,13 +132,14 @@ def _compiled_list(entries: tuple[tuple[str, str], ...]) -> LinearPattern | None
 
 def depth_item_met(text: str, item: DepthItem) -> list[Span]:
     """The evidence that ``text`` shows ``item`` (empty: it does not)."""
-    return _sentences_matching(text, item.cues, item.also)
+    return _sentences_matching(_story(text), item.cues, item.also)
 
 
 def assess_depth(text: str, question_id: str, title: str, items: Iterable[DepthItem]) -> DepthReport:
+    doc = _story(text)
     results: dict[str, DepthItemResult] = {}
     for item in items:
-        evidence = depth_item_met(text, item)
+        evidence = _sentences_matching(doc, item.cues, item.also)
         results[item.id] = DepthItemResult(label=item.label, met=bool(evidence), evidence=evidence[:_MAX_EVIDENCE])
     met = sum(1 for r in results.values() if r.met)
     return DepthReport(question=question_id, title=title, met=met, total=len(results), items=results)
@@ -142,11 +147,15 @@ def assess_depth(text: str, question_id: str, title: str, items: Iterable[DepthI
 
 def probe_applies(text: str, probe: Probe) -> tuple[bool, Span | None]:
     """Whether to ask ``probe`` about ``text``, and the sentence that prompted it (None: asked of any story)."""
-    if _sentences_matching(text, probe.skip):
+    return _probe_applies(_story(text), probe)
+
+
+def _probe_applies(doc: Doc, probe: Probe) -> tuple[bool, Span | None]:
+    if _sentences_matching(doc, probe.skip):
         return False, None
     if not probe.when:
         return True, None
-    prompts = _sentences_matching(text, probe.when)
+    prompts = _sentences_matching(doc, probe.when)
     if not prompts:
         return False, None
     return True, None if probe.quote == "none" else prompts[0] if probe.quote == "first" else prompts[-1]
@@ -169,12 +178,13 @@ def depth_followups(report: DepthReport | None, items: Iterable[DepthItem]) -> l
 def probe_followups(text: str, probes: Iterable[Probe], asked: Iterable[str] = ()) -> list[FollowUp]:
     """The probes this story calls for, in bank order, leaving out those already asked (by target)."""
     done = set(asked)
+    doc = _story(text)
     out: list[FollowUp] = []
     for probe in probes:
         target = PROBE_PREFIX + probe.id
         if target in done:
             continue
-        applies, prompt = probe_applies(text, probe)
+        applies, prompt = _probe_applies(doc, probe)
         if not applies:
             continue
         question = probe.question if prompt is None else f'You said "{_short_quote(prompt.text)}". {probe.question}'
