@@ -5,7 +5,7 @@ classes ("met" and "missing"), balanced F1, red-flag micro-F1, Spearman(overall,
 stories beside Spearman(word count, grade), the share of levels within ±1 of the grade, and the
 evidence metrics (hit@1, precision, highlight accuracy; bench/evidence_eval.py).
 
-    python bench/eval_scorer.py [PATH ...] [--split all|tune|holdout] [--misses] [--full]
+    python bench/eval_scorer.py [PATH ...] [--split all|tune|holdout|tune-a|tune-b] [--misses] [--full]
 
 With several files, one summary line per file (and the evidence metrics pooled over them).
 ``--split holdout`` reads the untouched quarter (bench/eval_split.py): tune on ``tune`` only.
@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.eval_split import select  # noqa: E402
+from bench.eval_split import SPLITS, select  # noqa: E402
 from bench.evidence_eval import EvidenceCounts, evidence_counts  # noqa: E402
 from bench.paths import DEVSET, REPO_ROOT  # noqa: E402
 from coach.models import Assessment  # noqa: E402
@@ -91,7 +91,19 @@ def _fmt(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:.3f}"
 
 
-def evaluate(rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool, misses: bool) -> EvidenceCounts:
+def _wrong_decisions(scored: list[tuple[dict[str, Any], Assessment]]) -> tuple[int, int]:
+    """Wrong criterion verdicts (on judged stories) and wrong red flags: the pooled count a cue change moves."""
+    criteria = sum(
+        1 for r, a in scored if r.get("kind") != "off-topic" for cid, truth in r["labels"].items()
+        if a.criteria[cid].met != truth
+    )
+    flags = sum(1 for r, a in scored for fid, truth in r["red_flags"].items() if a.red_flags[fid].raised != truth)
+    return criteria, flags
+
+
+def evaluate(
+    rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool, misses: bool
+) -> tuple[EvidenceCounts, tuple[int, int]]:
     """Score ``rows``; print the full report when ``show``, and always one summary line."""
     scored = [(row, score(row["text"], rubric)) for row in rows]
     judged = [(row, a) for row, a in scored if row.get("kind") != "off-topic"]
@@ -156,15 +168,15 @@ def evaluate(rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool,
         f"  ±1 {_fmt(within)}  hit@1 {_fmt(evidence.hit_at_1)}  prec {_fmt(evidence.precision)}"
         f"  highlight {_fmt(evidence.highlight)}"
     )
-    return evidence
+    return evidence, _wrong_decisions(scored)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=[str(DEFAULT_SET)], metavar="PATH")
     parser.add_argument("--rubric", default="star-l")
-    parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all",
-                        help="score every row, the rows tuning may look at, or the untouched quarter (bench/eval_split.py)")
+    parser.add_argument("--split", choices=SPLITS, default="all",
+                        help="score every row, the rows tuning may look at, the untouched quarter, or a half of the tune rows (bench/eval_split.py)")
     parser.add_argument("--misses", action="store_true", help="list every wrong criterion / flag per story")
     parser.add_argument("--full", action="store_true", help="the full report for each file, even with several files")
     args = parser.parse_args()
@@ -172,17 +184,21 @@ def main() -> int:
     rubric = load_rubric(args.rubric)
     show = args.full or len(args.paths) == 1
     pooled = EvidenceCounts()
+    wrong_criteria = wrong_flags = 0
     for path in args.paths:
         rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
         rows = select(rows, args.split)
         label = f"{_relative(path)} [{args.split}]"
-        pooled.add(evaluate(rubric, rows, label, show, args.misses))
+        evidence, (criteria, flags) = evaluate(rubric, rows, label, show, args.misses)
+        pooled.add(evidence)
+        wrong_criteria, wrong_flags = wrong_criteria + criteria, wrong_flags + flags
     if len(args.paths) > 1:
         print(
             f"{'evidence pooled over the files':40}        hit@1 {_fmt(pooled.hit_at_1)} ({pooled.hit}/{pooled.judged})"
             f"  prec {_fmt(pooled.precision)}  highlight {_fmt(pooled.highlight)}"
             f" ({pooled.highlighted_right}/{pooled.highlighted})"
         )
+    print(f"wrong decisions: {wrong_criteria} criterion verdicts, {wrong_flags} red flags")
     return 0
 
 
