@@ -5,7 +5,7 @@ classes ("met" and "missing"), balanced F1, red-flag micro-F1, Spearman(overall,
 stories beside Spearman(word count, grade), the share of levels within ±1 of the grade, and the
 evidence metrics (hit@1, precision, highlight accuracy; bench/evidence_eval.py).
 
-    python bench/eval_scorer.py [PATH ...] [--split all|tune|holdout|tune-a|tune-b] [--misses] [--full]
+    python bench/eval_scorer.py [PATH ...] [--split all|tune|holdout|tune-a|tune-b] [--misses] [--full] [--dump FILE]
 
 With several files, one summary line per file (and the evidence metrics pooled over them).
 ``--split holdout`` reads the untouched quarter (bench/eval_split.py): tune on ``tune`` only.
@@ -102,10 +102,20 @@ def _wrong_decisions(scored: list[tuple[dict[str, Any], Assessment]]) -> tuple[i
 
 
 def evaluate(
-    rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool, misses: bool
+    rubric: Rubric, rows: list[dict[str, Any]], label: str, show: bool, misses: bool,
+    verdicts: dict[str, dict[str, bool]] | None = None,
 ) -> tuple[EvidenceCounts, tuple[int, int]]:
-    """Score ``rows``; print the full report when ``show``, and always one summary line."""
+    """Score ``rows``; print the full report when ``show``, and always one summary line.
+
+    ``verdicts``, when given, is filled with each row's right/wrong per judged decision (for --dump).
+    """
     scored = [(row, score(row["text"], rubric)) for row in rows]
+    if verdicts is not None:
+        for row, a in scored:
+            right = {fid: a.red_flags[fid].raised == truth for fid, truth in row["red_flags"].items()}
+            if row.get("kind") != "off-topic":
+                right.update({cid: a.criteria[cid].met == truth for cid, truth in row["labels"].items()})
+            verdicts[str(row["id"])] = right
     judged = [(row, a) for row, a in scored if row.get("kind") != "off-topic"]
     if show:
         print(f"{len(rows)} stories ({len(judged)} judged on criteria) from {label}\n")
@@ -179,17 +189,20 @@ def main() -> int:
                         help="score every row, the rows tuning may look at, the untouched quarter, or a half of the tune rows (bench/eval_split.py)")
     parser.add_argument("--misses", action="store_true", help="list every wrong criterion / flag per story")
     parser.add_argument("--full", action="store_true", help="the full report for each file, even with several files")
+    parser.add_argument("--dump", metavar="FILE", help="write each row's right/wrong decisions as JSON, for"
+                        " bench/compare_verdicts.py (which decisions a change fixed and which it broke)")
     args = parser.parse_args()
 
     rubric = load_rubric(args.rubric)
     show = args.full or len(args.paths) == 1
     pooled = EvidenceCounts()
     wrong_criteria = wrong_flags = 0
+    verdicts: dict[str, dict[str, bool]] | None = {} if args.dump else None
     for path in args.paths:
         rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
         rows = select(rows, args.split)
         label = f"{_relative(path)} [{args.split}]"
-        evidence, (criteria, flags) = evaluate(rubric, rows, label, show, args.misses)
+        evidence, (criteria, flags) = evaluate(rubric, rows, label, show, args.misses, verdicts)
         pooled.add(evidence)
         wrong_criteria, wrong_flags = wrong_criteria + criteria, wrong_flags + flags
     if len(args.paths) > 1:
@@ -199,6 +212,8 @@ def main() -> int:
             f" ({pooled.highlighted_right}/{pooled.highlighted})"
         )
     print(f"wrong decisions: {wrong_criteria} criterion verdicts, {wrong_flags} red flags")
+    if args.dump and verdicts is not None:
+        Path(args.dump).write_text(json.dumps(verdicts, sort_keys=True, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
