@@ -67,6 +67,8 @@ _IGNORED = re.compile(
     r"scikit-learn|sklearn|numpy|pandas|ubuntu|postgres|postgresql|redis|elasticsearch|ios|android|release|build|sprint|rev|step|phase|wave|stage|"
     r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]{0,63}"
     r"|\b\d{1,63}(?:\.\d{1,63}){2,15}\b"
+    # a number used as a label ("Lesson #3", "PR #1234", "ticket #88"): a name, not an amount
+    r"|#\d[\w]{0,63}"
     r"|\b(?:team|group|squad) of (?:\d{1,63}|" + _WORD_NUMBER + r")\b"
     r"|\b(?:\d{1,63}|" + _WORD_NUMBER + r")[\s-]{1,15}" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
