@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from coach.rubric.loader import load_rubric
 from coach.scoring.matching import Doc
 from coach.scoring.quantities import find_quantities
 from coach.scoring.scorer import _compiled
 from coach.scoring.segment import segment
-from coach.rubric.loader import load_rubric
 
 GATE = _compiled(load_rubric()).gate
 
