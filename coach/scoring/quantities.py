@@ -39,7 +39,8 @@ DURATION = re.compile(
     r"|\b\d+h\d*m?\b|\b\d+(?:\.\d+)?\s?(?:min|hr)s?\b"
     # a span told by its end or its length in words: "until mid-afternoon", "over the next couple of days"
     r"|\b(?:until|till|by) (?:around |about |roughly )?(?:mid-?)?(?:morning|afternoon|evening|lunch(?:time)?|noon)\b"
-    r"|\b(?:over|for|within|in) the (?:next|following) (?:couple of|few) (?:hours|days|weeks)\b)",
+    r"|\b(?:over|for|within|in) the (?:next|following) (?:couple of|few) (?:hours|days|weeks)\b"
+    r"|\bover (?:the|a|one) (?:long )?weekend\b)",
     re.IGNORECASE,
 )
 CLOCK = re.compile(
@@ -67,6 +68,8 @@ _IGNORED = re.compile(
     r"scikit-learn|sklearn|numpy|pandas|ubuntu|postgres|postgresql|redis|elasticsearch|ios|android|release|build|sprint|rev|step|phase|wave|stage|"
     r"level|tier|p|sev|sev-|priority|top|gpt|llama|claude|model)[\s-]?\d[\w.]{0,63}"
     r"|\b\d{1,63}(?:\.\d{1,63}){2,15}\b"
+    # a number used as a label ("Lesson #3", "PR #1234", "ticket #88"): a name, not an amount
+    r"|#\d[\w]{0,63}"
     r"|\b(?:team|group|squad) of (?:\d{1,63}|" + _WORD_NUMBER + r")\b"
     r"|\b(?:\d{1,63}|" + _WORD_NUMBER + r")[\s-]{1,15}" + _COUNTED + r"\b"
     r"|\b(?:first|second|third|fourth|fifth)\b"
@@ -96,7 +99,7 @@ _DATA_AMOUNT = re.compile(
 _GATE = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
-    r"millions?|billions?|few|several|couple|dozens?|half|hour|overnight|by the|by end|same|monday|tuesday|"
+    r"millions?|billions?|few|several|couple|dozens?|half|hour|overnight|weekend|by the|by end|same|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|q[1-4]|an?|"
     r"that|this|last|within|until|till|by|next|following)\b",
     re.IGNORECASE,
@@ -125,9 +128,10 @@ _WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # a number then a time unit — the unit either follows a non-word character (white space, "-", "%",
 # or the \b that ends a suffix or number word), so it is a whole word here, or is glued to a digit
 # ("5hours", "10mins"); "an hour", "overnight"; "by the next morning", "by monday",
-# "by end of shift", "within the hour", "same evening" (whole words); "2h30m" (a digit, then "h").
+# "by end of shift", "within the hour", "same evening", "over the weekend" (whole words); "2h30m" (a digit, then "h").
 _DURATION_HINT = re.compile(
-    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|lunch|lunchtime|noon|shift|{_WEEKDAYS})\b|\d{_TIME_UNIT}\b|\dh",
+    rf"\b(?:{_TIME_UNIT}|overnight|morning|afternoon|evening|lunch|lunchtime|noon|shift|weekend|{_WEEKDAYS})\b"
+    rf"|\d{_TIME_UNIT}\b|\dh",
     re.IGNORECASE,
 )
 # Every _IGNORED match holds one of these: a digit (versions, "\d+.\d+.\d+", "team of 5", "5 people"),
