@@ -237,7 +237,7 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
     options = _options(bool(flags))
     plain: list[str] = []
     groups: dict[tuple[str, ...], list[str]] = {}
-    for alternative in _flatten(patterns):
+    for alternative in [spelled for flat in _flatten(patterns) for spelled in spelled_out(_uncaptured(flat))]:
         spots = _lookarounds(alternative)
         if not spots:
             plain.append(alternative)
@@ -312,6 +312,67 @@ _LETTERS = re.compile(r"[A-Za-z]|\[[A-Za-z]+\]")
 _NOT_WORD_BEHIND = re.compile(r"\(\?<!\[\\w[^\]]*\]\)")
 _ENDS_WITH_LETTER = re.compile(r"(?:(?<!\\)[A-Za-z]|\[[A-Za-z]+\])$")
 _NOT_WORD_AHEAD = re.compile(r"\(\?!\[\\w[^\]]*\]\)")
+
+
+#: At most this many alternatives may come of spelling out the choices around a cue's look-arounds.
+MAX_SPELLED_OUT = 64
+
+
+def _uncaptured(alternative: str) -> str:
+    """Every capturing group made non-capturing: the RE2 finder numbers its groups one per look-around,
+    so a capture of the author's own would shift which look-around is checked where."""
+    out, last = [], 0
+    for open_at, _ in _groups(alternative):
+        if alternative.startswith("(?P<", open_at):
+            name_end = alternative.index(">", open_at)
+            out.append(alternative[last:open_at] + "(?:")
+            last = name_end + 1
+        elif not alternative.startswith("(?", open_at):
+            out.append(alternative[last:open_at] + "(?:")
+            last = open_at + 1
+    return "".join(out) + alternative[last:]
+
+
+def spelled_out(alternative: str) -> list[str]:
+    """``x(?:^|(?<=: )|y)z`` → [``x^z``, ``x(?<=: )z``, ``xyz``]: a group of choices that holds a
+    look-around becomes one alternative per choice, in ``re``'s order of trying them.
+
+    RE2 takes one path through a group of choices and the look-around is then checked on that path
+    only; where it fails, ``re`` would go on to the group's next choice at the same place. Spelled out,
+    each choice is an alternative of its own, found and checked on its own. Groups repeated with ``*``,
+    ``+`` or ``{}`` never hold a look-around (:func:`problem`); an optional one (``?``) adds the choice
+    of skipping it. Stops at :data:`MAX_SPELLED_OUT` alternatives (``problem`` rejects such a cue)."""
+    done: list[str] = []
+    todo = [alternative]
+    while todo and len(done) + len(todo) <= MAX_SPELLED_OUT:
+        current = todo.pop(0)
+        group = _choice_group_with_lookaround(current)
+        if group is None:
+            done.append(current)
+            continue
+        open_at, body_at, close_at = group
+        after = close_at + 1
+        optional = current[after : after + 1] == "?"
+        lazy = optional and current[after + 1 : after + 2] == "?"
+        rest_at = after + (2 if lazy else 1 if optional else 0)
+        choices = split_alternatives(current[body_at:close_at])
+        if optional:
+            choices = [""] + choices if lazy else choices + [""]
+        head, tail = current[:open_at], current[rest_at:]
+        todo = [head + "(?:" + choice + ")" + tail for choice in choices] + todo
+    return done + todo
+
+
+def _choice_group_with_lookaround(alternative: str) -> tuple[int, int, int] | None:
+    """(open, body start, close) of the first non-look-around group with several choices and a
+    look-around inside, or None."""
+    for open_at, close_at in _groups(alternative):
+        if _LOOKAROUND.match(alternative, open_at) or not alternative.startswith("(?:", open_at):
+            continue
+        body_at = open_at + 3
+        if _LOOKAROUND.search(alternative, body_at, close_at) and len(split_alternatives(alternative[body_at:close_at])) > 1:
+            return open_at, body_at, close_at
+    return None
 
 
 def _finder_source(alternative: str, spots: list[tuple[int, int]]) -> str:
@@ -421,6 +482,9 @@ def problem(pattern: str) -> str | None:
         stripped = stripped[:s] + "()" + stripped[e:]
     if _LOOKAROUND.search(stripped):
         return f"{pattern!r}: a look-around inside a look-around is not supported"
+    if spots and sum(len(spelled_out(_uncaptured(a))) for a in split_alternatives(pattern)) > MAX_SPELLED_OUT:
+        return (f"{pattern!r}: too many choices around its look-arounds (over {MAX_SPELLED_OUT} once spelled out);"
+                " split it into several cues or use an 'unless' list")
     try:
         re2.compile(_re2_source(stripped).encode(), _options(True))
     except re2.error as exc:

@@ -79,6 +79,35 @@ def test_ordinary_cues_are_accepted(pattern: str) -> None:
     assert problem(pattern) is None
 
 
+# RE2 takes one path through a group of choices; a look-around on that path that fails must not hide
+# the group's other choices (re tries them), and an author's own capture must not shift which
+# look-around is checked where.
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [(r"(?:^|(?<=: )|(?<=- ))contacted", "x: contacted y - contacted z"),
+     (r"(?:foo(?!bar)|fo)o?", "foobar"),
+     (r"(?:(?<=a )b|c)?d", "a bd cd xd"),
+     (r"(?:(?<=a )b|c)??d", "a bd cd xd"),
+     (r"x(?:(?<=x)(?:a|(?<!q)b)|c)y", "xay xby xcy"),
+     (r"(i)n(?!i)", "inx ini"),
+     (r"(?P<first>i)n(?!i)", "inx ini"),
+     (r"\b(?:we|I)(?: then)? (?:paged|(?<!not )called)\b", "I then paged, we called, I did not called")],
+)
+def test_a_look_around_among_choices_matches_as_re_does(pattern: str, text: str) -> None:
+    assert problem(pattern) is None
+    linear = compile_any((pattern,))
+    assert linear is not None
+    doc = Doc(segment(text))
+    want = _expected((pattern,), linear, doc)
+    assert want and doc.matches(linear) == want
+
+
+def test_too_many_choices_around_look_arounds_are_rejected() -> None:
+    pattern = "".join(f"(?:(?<={a}){b}|{c})" for a, b, c in ("abc", "def", "ghi", "jkl", "mno", "pqr", "stu"))
+    found = problem(pattern)
+    assert found is not None and "too many choices" in found
+
+
 def _hostile_rubric(tmp_path: Path) -> Path:
     data: dict[str, Any] = copy.deepcopy(yaml.safe_load(Path(RUBRIC_PATH).read_text(encoding="utf-8")))
     data["components"][0]["criteria"][0]["cues"]["any"].append({"pattern": "(a+)+$", "why": "hostile"})
