@@ -8,6 +8,7 @@ text) and run once over the whole text; matches are then mapped to sentences (an
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -99,6 +100,16 @@ class Doc:
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
+
+    def absent(self, pattern: LinearPattern | None) -> bool:
+        """True when ``pattern`` is known to match nowhere in the story (no search is run: only the
+        presence gate's one pass is read); False when it may match."""
+        if pattern is None:
+            return True
+        if self.presence is None:
+            return False
+        lowered = not pattern.flags
+        return self._absent(pattern, lowered, (self._views.get(lowered) or self._view(lowered))[0])
 
     def _absent(self, pattern: LinearPattern, lowered: bool, view: bytes) -> bool:
         """True when the presence gate knows ``pattern`` and it matches nowhere in the story."""
@@ -200,13 +211,20 @@ class Doc:
         return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
 
     def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
+        return self.clause_hit(offset, pattern) is not None
+
+    def clause_hit(self, offset: int, pattern: LinearPattern | None) -> int | None:
+        """The end of the clause around ``offset`` when a match of ``pattern`` starts or ends in it, else None."""
         if pattern is None:
-            return False
+            return None
         found = self.matches(pattern)
         if not found:
-            return False  # most negative cues never occur: no clause to work out
+            return None  # most negative cues never occur: no clause to work out
         start, end = self.seg.clause_span(offset)
-        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in found)
+        for m_start, m_end in found:
+            if start <= m_start < end or start < m_end <= end:
+                return end
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,30 +265,35 @@ class CompiledCues:
         ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
         sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
         """
-        if self.any is None and self.late is None:
-            return []
+        if doc.absent(self.any) and doc.absent(self.late):
+            return []  # nothing to qualify: the conditions below need no search either
         late_from = int(len(doc.text) * LATE_FROM)
         unless = self.unless if apply_unless else None
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
-        sentence_index = doc.seg.sentence_index
+        if first_person is not None and not first_person or not all(also_sets):
+            return []  # a sentence-wide condition no sentence meets: no match can qualify
+        allowed = _allowed(first_person, also_sets, self.window)  # None: every sentence
+        starts = doc.seg.starts
+        last = len(starts) - 1
         found: list[tuple[int, int]] = []
         if per_sentence and self.late is None and self.any is not None:
             # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
             # one; when a match fails a sentence-wide condition, too; when its clause holds an
             # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
-            sentences = doc.seg.sentences
             past_end = len(doc.text) + 1
 
-            def resume(start: int) -> int:
-                index = sentence_index(start)
-                following = sentences[index + 1].start if index + 1 < len(sentences) else past_end
-                if (first_person is not None and index not in first_person) or (
-                    also_sets and any(not _near(index, group, self.window) for group in also_sets)
-                ):
+            def resume(start: int) -> int:  # hot: one call per match found
+                index = bisect_right(starts, start) - 1  # Segmented.sentence_index, inlined
+                if index < 0:
+                    index = 0
+                following = starts[index + 1] if index < last else past_end
+                if allowed is not None and index not in allowed:
                     return following
-                if unless is not None and doc.in_same_clause(start, unless):
-                    return doc.seg.clause_span(start)[1]
+                if unless is not None:
+                    clause_end = doc.clause_hit(start, unless)
+                    if clause_end is not None:
+                        return clause_end
                 found.append((index, start))
                 return following
 
@@ -280,12 +303,12 @@ class CompiledCues:
         candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
         candidates.sort()
         for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
-            index = sentence_index(start)
-            if first_person is not None and index not in first_person:
+            index = bisect_right(starts, start) - 1
+            if index < 0:
+                index = 0
+            if allowed is not None and index not in allowed:
                 continue
-            if also_sets and any(not _near(index, group, self.window) for group in also_sets):
-                continue
-            if unless is not None and doc.in_same_clause(start, unless):
+            if unless is not None and doc.clause_hit(start, unless) is not None:
                 continue
             found.append((index, start))
         return found
@@ -302,7 +325,14 @@ class CompiledCues:
         return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
 
 
-def _near(index: int, sentences: frozenset[int], window: int) -> bool:
-    if window == 0:
-        return index in sentences
-    return any(abs(index - other) <= window for other in sentences)
+def _allowed(first_person: frozenset[int] | None, also_sets: list[frozenset[int]], window: int) -> set[int] | None:
+    """The sentences that meet the sentence-wide conditions (None: no condition, every sentence):
+    hold a first-person word, and lie within ``window`` sentences of one matching each ``also`` group.
+    Worked out once per cue list, not once per match."""
+    if first_person is None and not also_sets:
+        return None
+    allowed: set[int] | None = set(first_person) if first_person is not None else None
+    for group in also_sets:
+        near = set(group) if window == 0 else {other + d for other in group for d in range(-window, window + 1)}
+        allowed = near if allowed is None else allowed & near
+    return allowed

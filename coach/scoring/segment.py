@@ -84,6 +84,11 @@ class Segmented:
             self._clause_starts_cache = sorted(starts)
         return self._clause_starts_cache
 
+    @property
+    def starts(self) -> list[int]:
+        """Each sentence's start offset, in order (for callers that look many offsets up themselves)."""
+        return self._starts
+
     def sentence_index(self, offset: int) -> int:
         """The index of the sentence holding ``offset`` (the nearest one before it, between sentences)."""
         return max(0, bisect_right(self._starts, offset) - 1)
