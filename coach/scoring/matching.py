@@ -57,9 +57,6 @@ class PatternGate:
         return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
 
 
-_UNKNOWN: set[int] = set()  # not asked yet (a marker: compared by identity)
-
-
 @dataclass(frozen=True, slots=True)
 class PresenceGate:
     """A rubric's cue lists in two RE2 Sets (coach.rubric.linear.Presence), by the text they run on:
@@ -85,7 +82,7 @@ class Doc:
     _candidates: list[list[int]] | None = None
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    _present: dict[bool, set[int] | None] = field(default_factory=dict)
+    _absent_ids: dict[bool, frozenset[int]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -95,7 +92,7 @@ class Doc:
                 ) -> list[tuple[int, int]]:
         lowered = not pattern.flags
         view = self._views.get(lowered) or self._view(lowered)
-        if self.presence is not None and self._absent(pattern, lowered, view[0]):
+        if self.presence is not None and id(pattern) in self._ruled_out(lowered):
             return []
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
@@ -106,22 +103,16 @@ class Doc:
         presence gate's one pass is read); False when it may match."""
         if pattern is None:
             return True
-        if self.presence is None:
-            return False
-        lowered = not pattern.flags
-        return self._absent(pattern, lowered, (self._views.get(lowered) or self._view(lowered))[0])
+        return self.presence is not None and id(pattern) in self._ruled_out(not pattern.flags)
 
-    def _absent(self, pattern: LinearPattern, lowered: bool, view: bytes) -> bool:
-        """True when the presence gate knows ``pattern`` and it matches nowhere in the story."""
-        assert self.presence is not None
-        sets = self.presence.by_lowered[lowered]
-        slot = sets.slots.get(id(pattern))
-        if slot is None:
-            return False
-        found = self._present.get(lowered, _UNKNOWN)
-        if found is _UNKNOWN:
-            found = self._present[lowered] = sets.present(view)
-        return found is not None and slot not in found
+    def _ruled_out(self, lowered: bool) -> frozenset[int]:
+        """The ids of the lists (of one case mode) that the presence gate knows match nowhere in the
+        story: one Set pass, then one look-up a list (not one a search)."""
+        ruled_out = self._absent_ids.get(lowered)
+        if ruled_out is None:
+            assert self.presence is not None
+            ruled_out = self._absent_ids[lowered] = self.presence.by_lowered[lowered].absent(self._view(lowered)[0])
+        return ruled_out
 
     def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
         view = self._views.get(lowered)
@@ -274,6 +265,8 @@ class CompiledCues:
         if first_person is not None and not first_person or not all(also_sets):
             return []  # a sentence-wide condition no sentence meets: no match can qualify
         allowed = _allowed(first_person, also_sets, self.window)  # None: every sentence
+        if allowed is not None and not allowed:
+            return []
         starts = doc.seg.starts
         last = len(starts) - 1
         found: list[tuple[int, int]] = []
