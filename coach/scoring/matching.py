@@ -192,14 +192,17 @@ class Doc:
         key = id(pattern)
         found = self._sentences.get(key)
         if found is None:
-            found = frozenset(self.seg.sentence_index(start) for start, _ in self.sentence_matches(pattern))
+            index = self.seg.sentence_index
+            found = frozenset([index(start) for start, _ in self.sentence_matches(pattern)])
             self._sentences[key] = found
         return found
 
     def _next_sentence(self, offset: int) -> int:
-        sentences = self.seg.sentences
-        index = self.seg.sentence_index(offset) + 1
-        return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
+        starts = self.seg.starts
+        index = bisect_right(starts, offset)  # the next sentence's index (Segmented.sentence_index + 1)
+        if index < 1:
+            index = 1
+        return starts[index] if index < len(starts) else len(self.seg.text) + 1
 
     def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
         return self.clause_hit(offset, pattern) is not None

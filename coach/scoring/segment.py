@@ -91,7 +91,8 @@ class Segmented:
 
     def sentence_index(self, offset: int) -> int:
         """The index of the sentence holding ``offset`` (the nearest one before it, between sentences)."""
-        return max(0, bisect_right(self._starts, offset) - 1)
+        index = bisect_right(self._starts, offset) - 1
+        return index if index > 0 else 0
 
     def sentence_text(self, index: int) -> str:
         s = self.sentences[index]
