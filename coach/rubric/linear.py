@@ -272,7 +272,7 @@ class Presence:
     search of it finds nothing. A Set's DFA may run out of memory on a huge rubric; a sentinel that
     matches every text tells when it did, and then nothing is skipped."""
 
-    __slots__ = ("slots", "_set", "_owner", "_sentinel", "_keep")
+    __slots__ = ("slots", "_set", "_owner", "_sentinel", "_keep", "_ids")
 
     def __init__(self, patterns: list[LinearPattern], ignorecase: bool) -> None:
         options = _options(ignorecase)
@@ -292,11 +292,13 @@ class Presence:
             self.slots[id(pattern)] = len(self._keep)
             self._owner.update((index, len(self._keep)) for index in indices)
             self._keep.append(pattern)
+        self._ids = frozenset(self.slots)
         self._sentinel = self._set.Add(b"(?:)")
         try:
             self._set.Compile()
         except re2.error:
             self.slots = {}  # no Set: every list is searched
+            self._ids = frozenset()
 
     def present(self, view: bytes) -> set[int] | None:
         """The slots of the lists with a match somewhere in ``view``; None: unknown (search them all)."""
@@ -305,6 +307,13 @@ class Presence:
             return None
         owner = self._owner
         return {owner[index] for index in found if index in owner}
+
+    def absent(self, view: bytes) -> frozenset[int]:
+        """The ids of the lists with no match anywhere in ``view`` (none when the Set could not tell)."""
+        found = self.present(view)
+        if found is None:
+            return frozenset()
+        return self._ids.difference([id(self._keep[slot]) for slot in found])
 
 
 

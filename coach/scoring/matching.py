@@ -8,6 +8,7 @@ text) and run once over the whole text; matches are then mapped to sentences (an
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,9 +57,6 @@ class PatternGate:
         return cls(index, {id(p): slot for slot, p in enumerate(unique) if index.gated[slot]})
 
 
-_UNKNOWN: set[int] = set()  # not asked yet (a marker: compared by identity)
-
-
 @dataclass(frozen=True, slots=True)
 class PresenceGate:
     """A rubric's cue lists in two RE2 Sets (coach.rubric.linear.Presence), by the text they run on:
@@ -84,7 +82,7 @@ class Doc:
     _candidates: list[list[int]] | None = None
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    _present: dict[bool, set[int] | None] = field(default_factory=dict)
+    _absent_ids: dict[bool, frozenset[int]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -94,23 +92,27 @@ class Doc:
                 ) -> list[tuple[int, int]]:
         lowered = not pattern.flags
         view = self._views.get(lowered) or self._view(lowered)
-        if self.presence is not None and self._absent(pattern, lowered, view[0]):
+        if self.presence is not None and id(pattern) in self._ruled_out(lowered):
             return []
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
 
-    def _absent(self, pattern: LinearPattern, lowered: bool, view: bytes) -> bool:
-        """True when the presence gate knows ``pattern`` and it matches nowhere in the story."""
-        assert self.presence is not None
-        sets = self.presence.by_lowered[lowered]
-        slot = sets.slots.get(id(pattern))
-        if slot is None:
-            return False
-        found = self._present.get(lowered, _UNKNOWN)
-        if found is _UNKNOWN:
-            found = self._present[lowered] = sets.present(view)
-        return found is not None and slot not in found
+    def absent(self, pattern: LinearPattern | None) -> bool:
+        """True when ``pattern`` is known to match nowhere in the story (no search is run: only the
+        presence gate's one pass is read); False when it may match."""
+        if pattern is None:
+            return True
+        return self.presence is not None and id(pattern) in self._ruled_out(not pattern.flags)
+
+    def _ruled_out(self, lowered: bool) -> frozenset[int]:
+        """The ids of the lists (of one case mode) that the presence gate knows match nowhere in the
+        story: one Set pass, then one look-up a list (not one a search)."""
+        ruled_out = self._absent_ids.get(lowered)
+        if ruled_out is None:
+            assert self.presence is not None
+            ruled_out = self._absent_ids[lowered] = self.presence.by_lowered[lowered].absent(self._view(lowered)[0])
+        return ruled_out
 
     def _view(self, lowered: bool) -> tuple[bytes, list[int] | None]:
         view = self._views.get(lowered)
@@ -190,23 +192,33 @@ class Doc:
         key = id(pattern)
         found = self._sentences.get(key)
         if found is None:
-            found = frozenset(self.seg.sentence_index(start) for start, _ in self.sentence_matches(pattern))
+            index = self.seg.sentence_index
+            found = frozenset([index(start) for start, _ in self.sentence_matches(pattern)])
             self._sentences[key] = found
         return found
 
     def _next_sentence(self, offset: int) -> int:
-        sentences = self.seg.sentences
-        index = self.seg.sentence_index(offset) + 1
-        return sentences[index].start if index < len(sentences) else len(self.seg.text) + 1
+        starts = self.seg.starts
+        index = bisect_right(starts, offset)  # the next sentence's index (Segmented.sentence_index + 1)
+        if index < 1:
+            index = 1
+        return starts[index] if index < len(starts) else len(self.seg.text) + 1
 
     def in_same_clause(self, offset: int, pattern: LinearPattern | None) -> bool:
+        return self.clause_hit(offset, pattern) is not None
+
+    def clause_hit(self, offset: int, pattern: LinearPattern | None) -> int | None:
+        """The end of the clause around ``offset`` when a match of ``pattern`` starts or ends in it, else None."""
         if pattern is None:
-            return False
+            return None
         found = self.matches(pattern)
         if not found:
-            return False  # most negative cues never occur: no clause to work out
+            return None  # most negative cues never occur: no clause to work out
         start, end = self.seg.clause_span(offset)
-        return any(start <= m_start < end or start < m_end <= end for m_start, m_end in found)
+        for m_start, m_end in found:
+            if start <= m_start < end or start < m_end <= end:
+                return end
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,30 +259,37 @@ class CompiledCues:
         ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
         sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
         """
-        if self.any is None and self.late is None:
-            return []
+        if doc.absent(self.any) and doc.absent(self.late):
+            return []  # nothing to qualify: the conditions below need no search either
         late_from = int(len(doc.text) * LATE_FROM)
         unless = self.unless if apply_unless else None
         first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
         also_sets = [doc.sentences_matching(group) for group in self.also]
-        sentence_index = doc.seg.sentence_index
+        if first_person is not None and not first_person or not all(also_sets):
+            return []  # a sentence-wide condition no sentence meets: no match can qualify
+        allowed = _allowed(first_person, also_sets, self.window)  # None: every sentence
+        if allowed is not None and not allowed:
+            return []
+        starts = doc.seg.starts
+        last = len(starts) - 1
         found: list[tuple[int, int]] = []
         if per_sentence and self.late is None and self.any is not None:
             # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
             # one; when a match fails a sentence-wide condition, too; when its clause holds an
             # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
-            sentences = doc.seg.sentences
             past_end = len(doc.text) + 1
 
-            def resume(start: int) -> int:
-                index = sentence_index(start)
-                following = sentences[index + 1].start if index + 1 < len(sentences) else past_end
-                if (first_person is not None and index not in first_person) or (
-                    also_sets and any(not _near(index, group, self.window) for group in also_sets)
-                ):
+            def resume(start: int) -> int:  # hot: one call per match found
+                index = bisect_right(starts, start) - 1  # Segmented.sentence_index, inlined
+                if index < 0:
+                    index = 0
+                following = starts[index + 1] if index < last else past_end
+                if allowed is not None and index not in allowed:
                     return following
-                if unless is not None and doc.in_same_clause(start, unless):
-                    return doc.seg.clause_span(start)[1]
+                if unless is not None:
+                    clause_end = doc.clause_hit(start, unless)
+                    if clause_end is not None:
+                        return clause_end
                 found.append((index, start))
                 return following
 
@@ -280,12 +299,12 @@ class CompiledCues:
         candidates = early + [m for m in doc.matches(self.late) if m[0] >= late_from]
         candidates.sort()
         for start, _ in candidates:  # hot: the checks that cannot apply are skipped without a call
-            index = sentence_index(start)
-            if first_person is not None and index not in first_person:
+            index = bisect_right(starts, start) - 1
+            if index < 0:
+                index = 0
+            if allowed is not None and index not in allowed:
                 continue
-            if also_sets and any(not _near(index, group, self.window) for group in also_sets):
-                continue
-            if unless is not None and doc.in_same_clause(start, unless):
+            if unless is not None and doc.clause_hit(start, unless) is not None:
                 continue
             found.append((index, start))
         return found
@@ -302,7 +321,14 @@ class CompiledCues:
         return len(hits) >= self.min_sentences and len(found) >= self.min_matches, hits
 
 
-def _near(index: int, sentences: frozenset[int], window: int) -> bool:
-    if window == 0:
-        return index in sentences
-    return any(abs(index - other) <= window for other in sentences)
+def _allowed(first_person: frozenset[int] | None, also_sets: list[frozenset[int]], window: int) -> set[int] | None:
+    """The sentences that meet the sentence-wide conditions (None: no condition, every sentence):
+    hold a first-person word, and lie within ``window`` sentences of one matching each ``also`` group.
+    Worked out once per cue list, not once per match."""
+    if first_person is None and not also_sets:
+        return None
+    allowed: set[int] | None = set(first_person) if first_person is not None else None
+    for group in also_sets:
+        near = set(group) if window == 0 else {other + d for other in group for d in range(-window, window + 1)}
+        allowed = near if allowed is None else allowed & near
+    return allowed

@@ -50,6 +50,7 @@ class _Compiled:
     highlight_weights: dict[str, float]  # criterion id → weight of its evidence when attributing sentences
     headings: Headings
     presence: list[PresenceGate | int]  # [stories scored so far], then [the gate] (see _doc)
+    settings: dict[tuple[str, str], ItemSettings]  # ("criterion" or "flag", id) → its detector's settings, built once
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -74,6 +75,8 @@ def _compiled(rubric: Rubric) -> _Compiled:
         highlight_weights={c.id: c.highlight_weight for c in rubric.criteria()},
         headings=Headings.of(rubric),
         presence=[0],
+        settings={("criterion", c.id): ItemSettings(params=c.params) for c in rubric.criteria()}
+        | {("flag", f.id): ItemSettings(tuple(f.absent_when_met), f.params) for f in rubric.red_flags},
     )
     _COMPILED[id(rubric)] = (rubric, compiled)
     return compiled
@@ -122,8 +125,9 @@ def _story_facts(facts: Facts, headings: Headings) -> StoryFacts:
 
 
 def _detect_criteria(compiled: _Compiled, facts: Facts) -> Facts:
+    settings = compiled.settings
     for criterion, _, cues in compiled.criteria:
-        facts.results[criterion.id] = detect(criterion.detector, cues, facts, ItemSettings(params=criterion.params))
+        facts.results[criterion.id] = detect(criterion.detector, cues, facts, settings["criterion", criterion.id])
     return facts
 
 
@@ -151,7 +155,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
 
     red_flags: dict[str, dict[str, Any]] = {}
     for flag, cues in compiled.flags:
-        raised, hits = detect(flag.detector, cues, facts, ItemSettings(tuple(flag.absent_when_met), flag.params))
+        raised, hits = detect(flag.detector, cues, facts, compiled.settings["flag", flag.id])
         red_flags[flag.id] = {
             "raised": raised,
             "evidence": _evidence(doc.seg, hits[:MAX_EVIDENCE] if raised else [], compiled.headings),

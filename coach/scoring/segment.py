@@ -50,6 +50,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:()\u2014\u2013]|\s-\s|\b(?:" + "|".join(_CLAUSE
 # Lower-cased ASCII text: the punctuation, then the words (as in ascii_alternation); the same spans, faster.
 _CLAUSE_BREAK_ASCII = re.compile(r"[,;:()\u2014\u2013]|\s-\s|" + ascii_alternation(_CLAUSE_WORDS).pattern)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’_\-./%$]*")
+_MATCH_START = re.Match.start
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +80,19 @@ class Segmented:
             starts.update(self._starts)
             text = self.text
             breaks = _CLAUSE_BREAK_ASCII.finditer(text.lower()) if text.isascii() else _CLAUSE_BREAK.finditer(text)
-            for m in breaks:
-                starts.add(m.start())
+            starts.update(map(_MATCH_START, breaks))  # C-level: no Python call per break
             self._clause_starts_cache = sorted(starts)
         return self._clause_starts_cache
 
+    @property
+    def starts(self) -> list[int]:
+        """Each sentence's start offset, in order (for callers that look many offsets up themselves)."""
+        return self._starts
+
     def sentence_index(self, offset: int) -> int:
         """The index of the sentence holding ``offset`` (the nearest one before it, between sentences)."""
-        return max(0, bisect_right(self._starts, offset) - 1)
+        index = bisect_right(self._starts, offset) - 1
+        return index if index > 0 else 0
 
     def sentence_text(self, index: int) -> str:
         s = self.sentences[index]
