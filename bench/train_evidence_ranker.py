@@ -25,6 +25,15 @@ pointwise logistic regression per criterion over 11 features) → this one:
   5-fold by story on tune rows (--check):  0.761 / 0.686 / 0.802 → 0.797 / 0.687 / 0.828
   holdout quarter (bench/eval_scorer.py --split holdout): 0.727 / 0.654 / 0.801 → 0.751 / 0.666 / 0.819
 (precision would be 0.784 / 0.752 with coach.scoring.evidence.EXTRA_MIN = 3.0: see the note there.)
+
+Why first quotes miss (--check, 5-fold, 1,064 judged): 124 ranked low among the cue hits, 91 where no
+cue hit holds a gold quote, 0 in the right sentence but the wrong words (whole sentences are quoted).
+Tried on that yardstick and not kept, each within ±0.006 of 0.780 offline top-1 (noise): candidates
+beyond the cue hits (every sentence, or hits ± 1), the criterion's hits in the neighbouring sentences,
+the components their cues carry, before/after each component's hits, other same-component criteria
+hitting the sentence, the neighbours' or max-pooled embeddings, id-weighted means, mini-stories built
+from the rubric's example sentences, other loss weights and L2 strengths; one first quote per
+sentence across criteria lost 0.01-0.09 (readers quote one sentence for several criteria).
 """
 
 from __future__ import annotations
