@@ -25,6 +25,15 @@ pointwise logistic regression per criterion over 11 features) → this one:
   5-fold by story on tune rows (--check):  0.761 / 0.686 / 0.802 → 0.797 / 0.687 / 0.828
   holdout quarter (bench/eval_scorer.py --split holdout): 0.727 / 0.654 / 0.801 → 0.751 / 0.666 / 0.819
 (precision would be 0.784 / 0.752 with coach.scoring.evidence.EXTRA_MIN = 3.0: see the note there.)
+
+Why first quotes miss (--check, 5-fold, 1,064 judged): 124 ranked low among the cue hits, 91 where no
+cue hit holds a gold quote, 0 in the right sentence but the wrong words (whole sentences are quoted).
+Tried on that yardstick and not kept, each within ±0.006 of 0.780 offline top-1 (noise): candidates
+beyond the cue hits (every sentence, or hits ± 1), the criterion's hits in the neighbouring sentences,
+the components their cues carry, before/after each component's hits, other same-component criteria
+hitting the sentence, the neighbours' or max-pooled embeddings, id-weighted means, mini-stories built
+from the rubric's example sentences, other loss weights and L2 strengths; one first quote per
+sentence across criteria lost 0.01-0.09 (readers quote one sentence for several criteria).
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ import coach.scoring.scorer  # noqa: E402
 from bench.eval_split import select  # noqa: E402
 from bench.evidence_eval import EvidenceCounts, evidence_counts, gold_spans, overlaps  # noqa: E402
 from bench.paths import EVAL_DIR  # noqa: E402
+from coach.models import Assessment  # noqa: E402
 from coach.rubric.loader import load_rubric  # noqa: E402
 from coach.scoring import embedding  # noqa: E402
 from coach.scoring.evidence import FEATURES, FILE_SUFFIX, Ranker, StoryFacts, sentence_features  # noqa: E402
@@ -248,9 +258,11 @@ def export(models: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, folds: int = 5) -> dict[str, EvidenceCounts]:
+def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, folds: int = 5,
+          misses: dict[tuple[str, str], int] | None = None) -> dict[str, EvidenceCounts]:
     """Cross-validated evidence metrics through the real scorer: each fold's stories scored by a ranker
-    trained on the other folds (by story id). Per file, and pooled under "pooled"."""
+    trained on the other folds (by story id). Per file, and pooled under "pooled"; ``misses`` counts the
+    (voice, cause) of every criterion judged (``miss_causes``)."""
     rubric = load_rubric("star-l")
     ids = sorted({str(row["id"]) for row in rows})
     counts: dict[str, EvidenceCounts] = {}
@@ -263,12 +275,56 @@ def check(rows: list[dict[str, Any]], items: list[Item], settings: Settings, fol
             setattr(coach.scoring.scorer, "ranker_for", lambda rubric_id, fold_ranker=ranker: fold_ranker)
             for row in rows:
                 if row["id"] in held:
-                    found = evidence_counts(row, score(row["text"], rubric))
+                    assessment = score(row["text"], rubric)
+                    found = evidence_counts(row, assessment)
                     counts.setdefault(row["_file"], EvidenceCounts()).add(found)
                     counts.setdefault("pooled", EvidenceCounts()).add(found)
+                    if misses is not None:
+                        for cause in miss_causes(row, assessment):
+                            misses[(voice(row), cause)] = misses.get((voice(row), cause), 0) + 1
     finally:
         setattr(coach.scoring.scorer, "ranker_for", original)
     return counts
+
+
+#: Why a first quote missed (``--check`` counts them): (a) in a gold sentence but not on the gold words
+#: (cannot happen while whole sentences are quoted), (b) a gold sentence was a candidate but ranked
+#: lower, (c) no candidate holds a gold quote (the criterion's cues hit other sentences), or nothing quoted.
+CAUSES = ("hit", "a_clause", "b_ranked_low", "c_no_candidate", "unquoted")
+
+
+def miss_causes(row: dict[str, Any], assessment: Assessment) -> list[str]:
+    """One cause per criterion both the label and the scorer call met (``hit`` when the first quote is right)."""
+    text: str = row["text"]
+    _, facts = detections(text, load_rubric("star-l"))
+    seg = facts.seg
+    out = []
+    for cid, result in assessment.criteria.items():
+        if not (row["labels"].get(cid) and result.met):
+            continue
+        truth = gold_spans(text, (row.get("evidence") or {}).get(cid, []))
+        gold = {i for i, s in enumerate(seg.sentences) if overlaps(s.start, s.end, truth)}
+        if not result.evidence:
+            out.append("unquoted")
+        elif overlaps(result.evidence[0].start, result.evidence[0].end, truth):
+            out.append("hit")
+        elif seg.sentence_index(result.evidence[0].start) in gold:
+            out.append("a_clause")
+        else:
+            out.append("b_ranked_low" if gold & set(_pool(facts, cid, len(seg.sentences)).tolist()) else "c_no_candidate")
+    return out
+
+
+def voice(row: dict[str, Any]) -> str:
+    """A coarse voice from the row's file and ``style`` words: outside, spoken, structured or written."""
+    style = str(row.get("style") or "").lower()
+    if row.get("_file") == "outside.jsonl":
+        return "outside"
+    if "spoken" in style or "transcript" in style:
+        return "spoken"
+    if any(word in style for word in ("heading", "bullet", "label", "numbered", "timestamped")):
+        return "structured"
+    return "written"
 
 
 def main() -> int:
@@ -292,11 +348,16 @@ def main() -> int:
     rows = select(rows, "tune")
     items = examples(rows, table) + (rubric_examples(table, settings.examples) if settings.examples else [])
     if args.check:
-        counts = check(rows, items, settings)
+        misses: dict[tuple[str, str], int] = {}
+        counts = check(rows, items, settings, misses=misses)
         print(f"5-fold by story on tune rows ({settings}):")
         for name, c in counts.items():
             print(f"  {name:14} hit@1 {c.hit_at_1:.3f} ({c.hit}/{c.judged})  prec {c.precision:.3f}"
                   f"  highlight {c.highlight:.3f} ({c.highlighted_right}/{c.highlighted})")
+        print("first quotes by voice and cause (a: right sentence, wrong words; b: ranked low; c: no candidate):")
+        for name in sorted({v for v, _ in misses}) + ["all"]:
+            tally = {cause: sum(n for (v, c), n in misses.items() if c == cause and name in (v, "all")) for cause in CAUSES}
+            print(f"  {name:10} " + "  ".join(f"{cause} {tally[cause]}" for cause in CAUSES))
         return 0
     data = export(fit(items, settings))
     Path(args.out).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")

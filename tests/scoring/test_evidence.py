@@ -295,8 +295,10 @@ def test_sentence_marks_equal_searching_each_sentence_alone_whatever_its_edges()
 
 @pytest.mark.parametrize("text", STORIES + EDGE_TEXTS[:2])
 def test_run_time_scores_are_the_plain_sum_byte_for_byte(text: str) -> None:
-    """Floats as the trainer's model defines them, in the order the ranker has always summed them:
-    per token in order, then the non-zero shared features in slot order, the bias, the criterion's own."""
+    """Floats as the trainer's model defines them, in the ranker's fixed order: the mean embedding term
+    is each word's token scores summed in order, then the words' sums in order, over the token count;
+    the score sums, from 0, the non-zero shared features in slot order, that mean and the bias; then the
+    criterion's own features."""
     ranker = evidence.ranker_for("star-l")
     emb = embedding.shared()
     assert ranker is not None and emb is not None
@@ -305,12 +307,13 @@ def test_run_time_scores_are_the_plain_sum_byte_for_byte(text: str) -> None:
     for cid, model in ranker.models.items():
         expected = []
         for index in range(len(facts.seg.sentences)):
-            ids = emb.token_ids(facts.seg.sentence_text(index))
-            tokens = [tuple(sum(map(operator.mul, emb.row(t), m.embedding)) for m in ranker.models.values()) for t in ids]
-            column = list(ranker.models).index(cid)
-            mean = sum(row[column] for row in tokens) / len(ids) if ids else 0.0
+            words = [emb.word_ids(word) for word in emb.words(facts.seg.sentence_text(index))]
+            count = sum(map(len, words))
+            assert count == len(emb.token_ids(facts.seg.sentence_text(index)))
+            per_word = [sum(sum(map(operator.mul, emb.row(t), model.embedding)) for t in ids) for ids in words]
+            mean = sum(per_word) / count if count else 0.0
             shared = evidence.shared_features(facts, index, ranker.hit_criteria, ranker.heading_components)
-            value = mean + sum([w * f for w, f in zip(model.features, shared) if f]) + model.bias
+            value = sum([w * f for w, f in zip(model.features, shared) if f] + [mean, model.bias])
             for at, k, f in evidence.own_features(facts, cid):  # then the criterion's own, in their order
                 if at == index:
                     value += model.features[k] * f
