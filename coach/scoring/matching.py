@@ -17,6 +17,7 @@ from coach.rubric.linear import LinearPattern, Presence, ascii_view, compile_lin
 from coach.rubric.loader import Cue, Cues, cue_regexes
 from coach.scoring.regexgate import GateIndex, gated_finditer
 from coach.scoring.segment import Segmented
+from coach.scoring.wordtable import MAX_CANDIDATES, WordTable, select, select_mapped
 
 _FLAGS = re.IGNORECASE
 #: ``late`` cues count only after this share of the story (outcomes come after the situation).
@@ -60,13 +61,19 @@ class PatternGate:
 @dataclass(frozen=True, slots=True)
 class PresenceGate:
     """A rubric's cue lists in two RE2 Sets (coach.rubric.linear.Presence), by the text they run on:
-    one pass over a story tells which lists can match it at all; the others are not searched."""
+    one pass over a story tells which lists can match it at all; the others are not searched.
+    Plain word lists are not searched either: one look-up pass finds them all (coach.scoring.wordtable)."""
 
     by_lowered: dict[bool, Presence]  # runs on the lower-cased story? → its lists' Set
+    tables: dict[bool, WordTable] = field(default_factory=dict)  # the same → its plain word lists' table
 
     @classmethod
     def of(cls, patterns: list[LinearPattern]) -> PresenceGate:
-        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)})
+        plain = [p for p in patterns if p.main is not None and not p.checked]
+        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)},
+                   {lowered: WordTable([(p, p.sources[0].decode(), p.main) for p in plain if (not p.flags) == lowered],
+                                       ignorecase=not lowered)
+                    for lowered in (True, False)})
 
 
 @dataclass(slots=True)
@@ -83,6 +90,7 @@ class Doc:
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _absent_ids: dict[bool, frozenset[int]] = field(default_factory=dict)
+    _table_starts: dict[bool, dict[int, list[int]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -92,8 +100,21 @@ class Doc:
                 ) -> list[tuple[int, int]]:
         lowered = not pattern.flags
         view = self._views.get(lowered) or self._view(lowered)
-        if self.presence is not None and id(pattern) in self._ruled_out(lowered):
-            return []
+        if self.presence is not None:
+            table = self.presence.tables.get(lowered)
+            slot = table.slots.get(id(pattern)) if table is not None else None
+            if slot is not None:  # a plain word list: the table's one pass says where it can match
+                starts = self._candidates_of(lowered).get(slot)
+                if starts is None:
+                    return []
+                if len(starts) <= MAX_CANDIDATES:
+                    assert table is not None
+                    match = table.matchers[slot]
+                    if view[1] is None:
+                        return select(match, view[0], starts, resume, limit)
+                    return select_mapped(match, view[0], starts, view[1], resume, limit)
+            elif id(pattern) in self._ruled_out(lowered):
+                return []
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
@@ -104,6 +125,14 @@ class Doc:
         if pattern is None:
             return True
         return self.presence is not None and id(pattern) in self._ruled_out(not pattern.flags)
+
+    def _candidates_of(self, lowered: bool) -> dict[int, list[int]]:
+        """Where each plain word list can match (one table pass per case mode)."""
+        starts = self._table_starts.get(lowered)
+        if starts is None:
+            assert self.presence is not None
+            starts = self._table_starts[lowered] = self.presence.tables[lowered].candidates(self._view(lowered)[0])
+        return starts
 
     def _ruled_out(self, lowered: bool) -> frozenset[int]:
         """The ids of the lists (of one case mode) that the presence gate knows match nowhere in the
