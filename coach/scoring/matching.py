@@ -90,7 +90,7 @@ class Doc:
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _absent_ids: dict[bool, frozenset[int]] = field(default_factory=dict)
-    _table_starts: dict[bool, dict[int, list[int]]] = field(default_factory=dict)
+    _table_starts: dict[bool, tuple[dict[int, list[tuple[int, int]]], dict[int, int]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -104,10 +104,11 @@ class Doc:
             table = self.presence.tables.get(lowered)
             slot = table.slots.get(id(pattern)) if table is not None else None
             if slot is not None:  # a plain word list: the table's one pass says where it can match
-                starts = self._candidates_of(lowered).get(slot)
+                candidates, unknown = self._candidates_of(lowered)
+                starts = candidates.get(slot)
                 if starts is None:
                     return []
-                if len(starts) <= MAX_CANDIDATES:
+                if unknown.get(slot, 0) <= MAX_CANDIDATES:
                     assert table is not None
                     match = table.matchers[slot]
                     if view[1] is None:
@@ -126,7 +127,7 @@ class Doc:
             return True
         return self.presence is not None and id(pattern) in self._ruled_out(not pattern.flags)
 
-    def _candidates_of(self, lowered: bool) -> dict[int, list[int]]:
+    def _candidates_of(self, lowered: bool) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int]]:
         """Where each plain word list can match (one table pass per case mode)."""
         starts = self._table_starts.get(lowered)
         if starts is None:

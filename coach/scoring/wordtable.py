@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 import re2
 
@@ -51,10 +51,15 @@ class _Unsupported(Exception):
     """The source uses something the table does not spell out: the list stays with RE2."""
 
 
-def spell_keys(source: str, ignorecase: bool) -> tuple[set[bytes], set[bytes]] | None:
-    """An RE2 source → the whole first words and the first-KEY-character prefixes its matches can
-    start with (as the view reads, lower-cased for a case-insensitive list), or None when some way it
-    can match does not start a word of known spelling."""
+class Keys(NamedTuple):
+    words: set[bytes]  # whole first words a match can start with
+    prefixes: set[bytes]  # first KEY characters of a first word the cue does not finish
+    whole: set[bytes]  # the words that are a whole match by themselves, and the only one they open
+
+
+def spell_keys(source: str, ignorecase: bool) -> Keys | None:
+    """An RE2 source → the words its matches can start with (as the view reads, lower-cased for a
+    case-insensitive list), or None when some way it can match does not start a word of known spelling."""
     try:
         nodes, at = _alternation(source, 0, ignorecase)
         if at != len(source):
@@ -65,17 +70,21 @@ def spell_keys(source: str, ignorecase: bool) -> tuple[set[bytes], set[bytes]] |
         return None
     words: set[bytes] = set()
     prefixes: set[bytes] = set()
+    more: set[bytes] = set()  # words that open some longer match too
     for text, bounds, tail, rest in paths:
         if not text or 0 not in bounds or not _IS_WORD[text[0]]:
             return None  # must start a word: the scan visits word starts only
         run = _run(text)
         if run < len(text) or run in bounds or _opens_apart(tail, rest):
             words.add(text[:run])  # the word ends where the text says
+            if run < len(text) or tail:
+                more.add(text[:run])
         elif run >= KEY:
             prefixes.add(text[:KEY])
         else:
             return None  # a short prefix ("up*"): no key
-    return words, prefixes
+    whole = {w for w in words - more if len(w) < KEY or w[:KEY] not in prefixes}
+    return Keys(words, prefixes, whole)
 
 
 def _opens_apart(tail: str, rest: str) -> bool:
@@ -276,8 +285,8 @@ class WordTable:
         self.slots: dict[int, int] = {}  # id(pattern) → slot
         self.matchers: list[Match] = []  # slot → its anchored program
         self._keep: list[object] = []  # the patterns, alive while their ids are keys
-        words: dict[bytes, list[int]] = {}
-        prefixes: dict[bytes, list[int]] = {}
+        words: dict[bytes, list[tuple[int, int]]] = {}
+        prefixes: dict[bytes, list[tuple[int, int]]] = {}
         for pattern, source, search in patterns:
             if id(pattern) in self.slots:
                 continue
@@ -289,18 +298,20 @@ class WordTable:
             self.slots[id(pattern)] = slot
             self._keep.append(pattern)
             self.matchers.append(match)
-            for key in keys[0]:
-                words.setdefault(key, []).append(slot)
-            for key in keys[1]:
-                prefixes.setdefault(key, []).append(slot)
+            for key in keys.words:  # a whole match by itself: its end is known, RE2 is not asked
+                words.setdefault(key, []).append((slot, len(key) if key in keys.whole else -1))
+            for key in keys.prefixes:
+                prefixes.setdefault(key, []).append((slot, -1))
         self._words = {key: tuple(slots) for key, slots in words.items()}
         self._prefixes = {key: tuple(slots) for key, slots in prefixes.items()}
         if len(self.matchers) < MIN_LISTS:  # the pass would cost more than the searches it saves
             self.slots, self.matchers, self._keep, self._words, self._prefixes = {}, [], [], {}, {}
 
-    def candidates(self, view: bytes) -> dict[int, list[int]]:
+    def candidates(self, view: bytes) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int]]:
         """Per slot, the increasing word starts in ``view`` (the bytes the list's RE2 program reads)
-        where a match of it may start; a slot that is not a key has none."""
+        where a match of it may start, each with the match's length when the word alone decides it
+        (else -1: RE2 is asked); and per slot how many RE2 would be asked about. A slot that is not a
+        key has none."""
         if self.ignorecase:
             view = view.lower()  # ASCII only, as the keys (the view's other bytes are caseless)
         pieces = _SPLIT.split(view)  # text between words, a word, text between words, …
@@ -312,28 +323,35 @@ class WordTable:
             get = self._prefixes.get
             hits += [(at, slots) for at, word in zip(starts, words) if (slots := get(word[:KEY])) is not None]
             hits.sort()
-        out: dict[int, list[int]] = {}
+        out: dict[int, list[tuple[int, int]]] = {}
+        unknown: dict[int, int] = {}
         for at, slots in hits:
-            for slot in slots:
+            for slot, length in slots:
                 found = out.get(slot)
                 if found is None:
-                    out[slot] = [at]
-                elif found[-1] != at:
-                    found.append(at)
-        return out
+                    found = out[slot] = []
+                elif found[-1][0] == at:  # a word and a prefix key at once: RE2 decides
+                    if found[-1][1] >= 0:
+                        found[-1] = (at, -1)
+                        unknown[slot] = unknown.get(slot, 0) + 1
+                    continue
+                found.append((at, length))
+                if length < 0:
+                    unknown[slot] = unknown.get(slot, 0) + 1
+        return out, unknown
 
 
-def select(match: Match, view: bytes, candidates: list[int], resume: Callable[[int], int] | None, limit: int
-           ) -> list[tuple[int, int]]:
+def select(match: Match, view: bytes, candidates: list[tuple[int, int]], resume: Callable[[int], int] | None,
+           limit: int) -> list[tuple[int, int]]:
     """The matches a search from the start takes (coach.rubric.linear.searched), the candidates
     being every place a match can start: the leftmost, then the leftmost at or after its end (or
     ``resume(start)``, when further), up to ``limit`` (0: all)."""
     out: list[tuple[int, int]] = []
     pos = 0
-    for start in candidates:
+    for start, length in candidates:
         if start < pos:
             continue
-        end = match(view, start)
+        end = start + length if length >= 0 else match(view, start)
         if end < 0:
             continue
         out.append((start, end))
@@ -347,7 +365,7 @@ def select(match: Match, view: bytes, candidates: list[int], resume: Callable[[i
     return out
 
 
-def select_mapped(match: Match, view: bytes, candidates: list[int], chars: list[int],
+def select_mapped(match: Match, view: bytes, candidates: list[tuple[int, int]], chars: list[int],
                   resume: Callable[[int], int] | None, limit: int) -> list[tuple[int, int]]:
     """As coach.rubric.linear.LinearPattern.spans over a non-ASCII view: every match (in characters),
     then the skipping asked for."""
