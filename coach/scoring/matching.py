@@ -3,6 +3,12 @@
 Each pattern list is compiled once into a single alternation (coach.rubric.linear: RE2, linear time on any
 text) and run once over the whole text; matches are then mapped to sentences (and clauses, for
 ``unless``) by offset. That keeps scoring a 300-word story well under a millisecond.
+
+Measured and not kept (commits 749f32d, 826eb94): plain word lists found by table look-up (one pass
+over the story's words gives where each list can match, then RE2 anchored there). Exact (every
+snapshot output identical) but slower in alternated bench/scorer_speed.py runs (75× vs 69×): those
+lists are ~5% of scoring time, and the Python pass over a story's words costs about what the RE2
+searches it replaces cost. Most of the cue matcher's time is in the look-around lists.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from coach.rubric.linear import LinearPattern, Presence, ascii_view, compile_lin
 from coach.rubric.loader import Cue, Cues, cue_regexes
 from coach.scoring.regexgate import GateIndex, gated_finditer
 from coach.scoring.segment import Segmented
-from coach.scoring.wordtable import MAX_CANDIDATES, WordTable, select, select_mapped
 
 _FLAGS = re.IGNORECASE
 #: ``late`` cues count only after this share of the story (outcomes come after the situation).
@@ -61,19 +66,13 @@ class PatternGate:
 @dataclass(frozen=True, slots=True)
 class PresenceGate:
     """A rubric's cue lists in two RE2 Sets (coach.rubric.linear.Presence), by the text they run on:
-    one pass over a story tells which lists can match it at all; the others are not searched.
-    Plain word lists are not searched either: one look-up pass finds them all (coach.scoring.wordtable)."""
+    one pass over a story tells which lists can match it at all; the others are not searched."""
 
     by_lowered: dict[bool, Presence]  # runs on the lower-cased story? → its lists' Set
-    tables: dict[bool, WordTable] = field(default_factory=dict)  # the same → its plain word lists' table
 
     @classmethod
     def of(cls, patterns: list[LinearPattern]) -> PresenceGate:
-        plain = [p for p in patterns if p.main is not None and not p.checked]
-        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)},
-                   {lowered: WordTable([(p, p.sources[0].decode(), p.main) for p in plain if (not p.flags) == lowered],
-                                       ignorecase=not lowered)
-                    for lowered in (True, False)})
+        return cls({True: Presence(patterns, ignorecase=False), False: Presence(patterns, ignorecase=True)})
 
 
 @dataclass(slots=True)
@@ -90,7 +89,6 @@ class Doc:
     _views: dict[bool, tuple[bytes, list[int] | None]] = field(default_factory=dict)
     _firsts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _absent_ids: dict[bool, frozenset[int]] = field(default_factory=dict)
-    _table_starts: dict[bool, tuple[dict[int, list[tuple[int, int]]], dict[int, int]]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -100,22 +98,8 @@ class Doc:
                 ) -> list[tuple[int, int]]:
         lowered = not pattern.flags
         view = self._views.get(lowered) or self._view(lowered)
-        if self.presence is not None:
-            table = self.presence.tables.get(lowered)
-            slot = table.slots.get(id(pattern)) if table is not None else None
-            if slot is not None:  # a plain word list: the table's one pass says where it can match
-                candidates, unknown = self._candidates_of(lowered)
-                starts = candidates.get(slot)
-                if starts is None:
-                    return []
-                if unknown.get(slot, 0) <= MAX_CANDIDATES:
-                    assert table is not None
-                    match = table.matchers[slot]
-                    if view[1] is None:
-                        return select(match, view[0], starts, resume, limit)
-                    return select_mapped(match, view[0], starts, view[1], resume, limit)
-            elif id(pattern) in self._ruled_out(lowered):
-                return []
+        if self.presence is not None and id(pattern) in self._ruled_out(lowered):
+            return []
         if view[1] is None and not pattern.checked and pattern.main is not None:  # the common case, directly
             return searched(pattern.main, view[0], resume, limit)
         return pattern.spans(view[0], self._lowered() if lowered else self.seg.text, view[1], resume, limit)
@@ -126,14 +110,6 @@ class Doc:
         if pattern is None:
             return True
         return self.presence is not None and id(pattern) in self._ruled_out(not pattern.flags)
-
-    def _candidates_of(self, lowered: bool) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int]]:
-        """Where each plain word list can match (one table pass per case mode)."""
-        starts = self._table_starts.get(lowered)
-        if starts is None:
-            assert self.presence is not None
-            starts = self._table_starts[lowered] = self.presence.tables[lowered].candidates(self._view(lowered)[0])
-        return starts
 
     def _ruled_out(self, lowered: bool) -> frozenset[int]:
         """The ids of the lists (of one case mode) that the presence gate knows match nowhere in the
