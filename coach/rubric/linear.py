@@ -237,7 +237,7 @@ def compile_linear(patterns: tuple[str, ...]) -> LinearPattern | None:
     options = _options(bool(flags))
     plain: list[str] = []
     groups: dict[tuple[str, ...], list[str]] = {}
-    for alternative in [spelled for flat in _flatten(patterns) for spelled in spelled_out(_uncaptured(flat))]:
+    for alternative in [spelled for flat in _flatten(patterns) for spelled in _with_lookarounds_spelled_out(flat)]:
         spots = _lookarounds(alternative)
         if not spots:
             plain.append(alternative)
@@ -340,6 +340,12 @@ def _uncaptured(alternative: str) -> str:
             out.append(alternative[last:open_at] + "(?:")
             last = open_at + 1
     return "".join(out) + alternative[last:]
+
+
+def _with_lookarounds_spelled_out(alternative: str) -> list[str]:
+    """:func:`spelled_out` without the author's captures, for an alternative with a look-around (only
+    those run through a finder whose groups are numbered; the rest stay as they are, at no cost)."""
+    return spelled_out(_uncaptured(alternative)) if _LOOKAROUND.search(alternative) else [alternative]
 
 
 def spelled_out(alternative: str) -> list[str]:
@@ -491,7 +497,7 @@ def problem(pattern: str) -> str | None:
         stripped = stripped[:s] + "()" + stripped[e:]
     if _LOOKAROUND.search(stripped):
         return f"{pattern!r}: a look-around inside a look-around is not supported"
-    if spots and sum(len(spelled_out(_uncaptured(a))) for a in split_alternatives(pattern)) > MAX_SPELLED_OUT:
+    if spots and sum(len(_with_lookarounds_spelled_out(a)) for a in split_alternatives(pattern)) > MAX_SPELLED_OUT:
         return (f"{pattern!r}: too many choices around its look-arounds (over {MAX_SPELLED_OUT} once spelled out);"
                 " split it into several cues or use an 'unless' list")
     try:
