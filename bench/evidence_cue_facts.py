@@ -18,24 +18,25 @@ Measured (2026-11-30; pooled over devset + train + outside tune rows; hit@1 / pr
   "2"         0.783 / 0.686 / 0.823    0.806 / 0.714 / 0.838    0.862 (0.842), 0.807 (0.786), 0.664 (0.625)
   "3"         0.786 / 0.681 / 0.824    0.807 / 0.709 / 0.836    0.855 (0.842), 0.807 (0.788), 0.688 (0.641)
 hit@1 +0.010 to +0.022 (mean +0.018), precision +0.02 to +0.03, highlights +0.01 on every split: beyond
-noise. Each of the four adds a little (dropping one: -0.001 to -0.011 on the usual split; hit_share
-matters most); tried beside them and dropped as noise: distinct matched words, the longest match, the
-number of other criteria hitting the sentence, "has the most matches", the share of main-list matches,
-other L2 strengths and loss weights.
+noise. hit_share carries most of it (usual split, among seven candidates: without it 0.797, alone 0.800;
+the four without cue_matches 0.807); tried beside them and dropped as noise: distinct matched words, the
+longest match, the number of other criteria hitting the sentence, "has the most matches", the share of
+main-list matches, other L2 strengths and loss weights.
 
 Why it is not shipped: the counts cost what the rules save. The detectors find the *first* match per
-sentence and skip to the next sentence; counting every match as a second pass over the story cost
-+20% scoring time (0.22 ms of 1.53 ms a story, devset). Taking every match in the detectors' own pass
-instead is as fast (RE2 scans the same bytes: 0.138 vs 0.135 ms a story for the met criteria's ``any``
-lists) and the features then cost +1.6-1.9% (in-process, alternated), but it changes the rules' hits:
-a task.responsibility cue matches across sentences ("before the morning peak. Task: … we had to"), and
-a full pass lets that one match swallow the next sentences' hits that the per-sentence pass finds (21 of
-36,676 snapshot outputs differ with the ranker off; over the 38,644 snapshot texts, the full pass and the
-per-sentence pass disagree 37 times, all on task.responsibility's two ``.*`` cues, "before the <deadline>
-… had to" and "had to … before the", each time with a match crossing a sentence end). Checking every
-match for a crossing costs another ~2%. Once no cue can match across a sentence end (bound those two
-``.*`` to one sentence in rubrics/star-l.yaml, or have matching stop at sentence ends), the counts come
-free from the detectors' pass and the four features can ship within the +3% budget.
+sentence and skip to the next sentence; counting every match as a second pass over the story cost +20%
+scoring time (0.22 ms of 1.53 ms a story, devset). Taking every match in the detectors' own pass instead
+is as fast (RE2 scans the same bytes: 0.138 vs 0.135 ms a story for the met criteria's ``any`` lists), and
+the features then cost +1.6-1.9% in-process (alternated; bench/scorer_speed.py across processes on the
+busy machine: +2.9% ms a story, median of five), but it changes the rules' hits: a task.responsibility cue
+matches across sentences ("before the morning peak. Task: … we had to"), and a full pass lets that one
+match swallow the next sentences' hits that the per-sentence pass finds (21 of 36,676 snapshot outputs
+differ with the ranker off; over the 38,644 snapshot texts the two passes disagree 37 times, all on
+task.responsibility's two ``.*`` cues, "before the <deadline> … had to" and "had to … before the", each
+with a match crossing a sentence end). Checking every match for a crossing would cost about 2% more
+(estimated: ~80 matches a story, ~0.5 µs each). Once no cue can match across a sentence end (bound those
+two ``.*`` to one sentence in rubrics/star-l.yaml, or have matching stop at sentence ends), the counts
+come free from the detectors' pass and the four features can ship within the +3% budget.
 """
 
 from __future__ import annotations
