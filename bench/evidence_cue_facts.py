@@ -91,7 +91,8 @@ def cue_values(seg: Segmented, found: list[tuple[int, int, bool]]) -> dict[int, 
     for index in sorted({m[0] for m in found}):
         mine = [m for m in found if m[0] == index]
         first_clause = seg.clause_span(mine[0][1])[0] <= seg.sentences[index].start
-        out[index] = (math.log1p(len(mine)), float(any(m[2] for m in mine)), float(first_clause), len(mine) / len(found))
+        main = any(m[2] for m in mine)
+        out[index] = (math.log1p(len(mine)), float(main), float(first_clause), len(mine) / len(found))
     return out
 
 
@@ -136,7 +137,8 @@ def run(rows: list[dict[str, Any]], seed: str, label: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="*", default=["", "1", "2", "3"], help="fold splits (see train_evidence_ranker)")
+    parser.add_argument("--seeds", nargs="*", default=["", "1", "2", "3"],
+                        help="fold splits (train_evidence_ranker --seed)")
     args = parser.parse_args()
     rows = []
     for name in trainer.SETS:
