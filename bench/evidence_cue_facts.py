@@ -1,12 +1,12 @@
-"""Would the evidence ranker quote better if it knew how the cues hit each sentence? (issue 9 part 5)
+"""Does the evidence ranker quote better for knowing how the cues hit each sentence? (issue 9 part 5)
 
-A measurement, not shipped: the run-time ranker (coach.scoring.evidence) reads only which sentences a
-criterion's cues hit. Here four more per-criterion features are given to it, for each hit sentence:
-log(1 + the criterion's matches in it), a match from the main ``any`` list (not only ``late`` or a
-timeline ``steps`` verb), its first match in the sentence's first clause, and its share of the
-criterion's matches in the story. They are patched into the real scorer and trainer for the run, and
-``--check`` of bench/train_evidence_ranker.py (5-fold by story on tune rows) runs without and with them,
-on the usual fold split and on others (``--seeds``), so a gain can be told from noise.
+Four per-criterion features of each hit sentence: log(1 + the criterion's matches in it), a match from
+the main ``any`` list (not only ``late`` or a timeline ``steps`` verb), its first match in the sentence's
+first clause, and its share of the criterion's matches in the story. They ship now (coach.scoring.evidence,
+from the matches the detectors keep); this runs ``--check`` of bench/train_evidence_ranker.py (5-fold by
+story on tune rows) with them and without them (the facts emptied for this process), on the usual fold
+split and on others (``--seeds``), so a gain can be told from noise. ``cue_spans`` and ``cue_values`` are
+the plain, slow definitions (a second full search) the tests hold the run-time features to.
 
     python bench/evidence_cue_facts.py                  # fold seeds "", 1, 2, 3 (~3 min)
     python bench/evidence_cue_facts.py --seeds ""       # the usual split only
@@ -39,16 +39,18 @@ two ``.*`` to one sentence in rubrics/star-l.yaml, or have matching stop at sent
 come free from the detectors' pass and the four features can ship within the +3% budget.
 
 Since then (same day): the two ``.*`` cues are bounded to one sentence (no eval verdict moved). Wired as a
-lazy second search in the scorer for the criteria the ranker scores (``match_spans`` per detector, cached
-per story) and the ranker retrained, 5-fold on the tune rows gave 0.798 / 0.687 / 0.831 → 0.808 / 0.719 /
-0.843 (every hit criterion) or → 0.804 / 0.705 / 0.833 (only criteria hitting two sentences or more), at
-+25% and +14% scoring time (bench/scorer_speed.py, alternated: 1.26 → 1.58 and 1.28 → 1.45 ms a story).
-Not shipped at that price: the counts must come from the detectors' own pass.
+lazy second search in the scorer, 5-fold on the tune rows gave 0.798 / 0.687 / 0.831 → 0.808 / 0.719 /
+0.843, at +25% scoring time (bench/scorer_speed.py, alternated: 1.26 → 1.58 ms a story): not shipped.
+Shipped instead from the detectors' own pass (CompiledCues.every_match: a qualifying sentence's later
+matches too, one RE2 call each): every criterion's verdict and hit sentences identical over 38,644
+snapshot texts; 5-fold 0.798 / 0.687 / 0.831 → 0.807 / 0.719 / 0.844; scoring time within the machine's
+noise (five alternated pairs of bench/scorer_speed.py: -8% to +12%).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -65,11 +67,9 @@ from bench.paths import EVAL_DIR  # noqa: E402
 from coach.rubric.loader import load_rubric  # noqa: E402
 from coach.scoring import evidence  # noqa: E402
 from coach.scoring.detectors import Facts  # noqa: E402
-from coach.scoring.headings import Headings  # noqa: E402
 from coach.scoring.segment import Segmented  # noqa: E402
 
 CUE_FEATURES = ("cue_matches", "main_cue", "first_clause", "hit_share")
-_FACTS: dict[int, tuple[Any, Facts]] = {}  # id(a StoryFacts' seg) → (that seg, the detectors' facts)
 
 
 def cue_spans(facts: Facts, cid: str) -> list[tuple[int, int, bool]]:
@@ -103,32 +103,14 @@ def cue_values(seg: Segmented, found: list[tuple[int, int, bool]]) -> dict[int, 
     return out
 
 
-def cue_features(story: evidence.StoryFacts, cid: str) -> list[tuple[int, int, float]]:
-    """The four features of each hit sentence (those not 0), as ``evidence.own_features`` gives its own."""
-    slots = [evidence.FEATURES.index(name) for name in CUE_FEATURES]
-    values = cue_values(story.seg, cue_spans(_FACTS[id(story.seg)][1], cid))
-    return [(index, slot, value) for index, row in values.items() for slot, value in zip(slots, row) if value]
+def without_cue_facts() -> None:
+    """The scorer's ranker facts without the cue facts (for this process only): the baseline to compare."""
+    plain_story = scorer._story_facts
 
+    def story_facts(facts: Facts, compiled: Any) -> evidence.StoryFacts:
+        return dataclasses.replace(plain_story(facts, compiled), cue_matches={})
 
-def patch() -> None:
-    """Give the scorer's ranker and the trainer the four features (for this process only)."""
-    features = evidence.FEATURES + CUE_FEATURES
-    for module in (evidence, trainer):  # both read the feature list by name at run time
-        setattr(module, "FEATURES", features)
-    plain_own, plain_story = evidence.own_features, scorer._story_facts
-
-    def own_features(story: evidence.StoryFacts, cid: str) -> list[tuple[int, int, float]]:
-        return plain_own(story, cid) + cue_features(story, cid)
-
-    def story_facts(facts: Facts, headings: Headings) -> evidence.StoryFacts:
-        story = plain_story(facts, headings)
-        if len(_FACTS) > 10_000:
-            _FACTS.clear()
-        _FACTS[id(story.seg)] = (story.seg, facts)  # the seg kept alive: its id stays its own
-        return story
-
-    setattr(evidence, "own_features", own_features)  # EvidencePicker and sentence_features look it up per call
-    setattr(scorer, "_story_facts", story_facts)  # score and detections, likewise
+    setattr(scorer, "_story_facts", story_facts)  # score and detections look it up per call
 
 
 def run(rows: list[dict[str, Any]], seed: str, label: str) -> None:
@@ -154,10 +136,10 @@ def main() -> int:
                 rows.append({**json.loads(line), "_file": name})
     rows = select(rows, "tune")
     for seed in args.seeds:
-        run(rows, seed, "without")
-    patch()
-    for seed in args.seeds:
         run(rows, seed, "with")
+    without_cue_facts()
+    for seed in args.seeds:
+        run(rows, seed, "without")
     return 0
 
 

@@ -25,6 +25,9 @@ class Facts:
     doc: Doc
     quantities: list[Quantity] = field(default_factory=list)
     results: dict[str, tuple[bool, list[int]]] = field(default_factory=dict)
+    #: id(an item's CompiledCues) → (sentence, offset, from its main list) of every match its detector
+    #: found, in text order: how strongly each sentence shows the item, for the evidence ranker.
+    matches: dict[int, list[tuple[int, int, bool]]] = field(default_factory=dict)
 
     def sentences_with(self, *kinds: str) -> set[int]:
         return {self.doc.seg.sentence_index(q.start) for q in self.quantities if q.kind in kinds}
@@ -48,7 +51,8 @@ DetectorFn = Callable[[CompiledCues, Facts, ItemSettings], Outcome]
 
 
 def _cues(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outcome:
-    return cues.met(facts.doc)
+    met, hits, facts.matches[id(cues)] = cues.met_by_every_match(facts.doc)
+    return met, hits
 
 
 def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
@@ -60,7 +64,8 @@ def _with_quantity(kinds: tuple[str, ...]) -> DetectorFn:
         numbers = [quantity for quantity in facts.quantities if quantity.kind in kinds]
         if not numbers:  # no number of these kinds: no hit, whatever the cues find (skip the search)
             return 0 >= cues.min_sentences, []
-        context = {index for index, _ in cues.matches(doc, apply_unless=False, per_sentence=True)}
+        found = facts.matches[id(cues)] = cues.every_match(doc, apply_unless=False)
+        context = {index for index, _, _ in found}
         hits: list[int] = []
         for quantity in numbers:
             index = doc.seg.sentence_index(quantity.start)
@@ -78,11 +83,14 @@ def _timeline(cues: CompiledCues, facts: Facts, _settings: ItemSettings) -> Outc
     sentences with a couple of steps, or — for plain narration with no markers — many steps in order.
     """
     doc = facts.doc
-    markers = cues.sentences(doc)
+    marks = cues.every_match(doc)
+    markers = list(dict.fromkeys(index for index, _, _ in marks))
     steps = doc.sentence_matches(cues.steps)  # enough when there are many; else count every one
     if len(steps) < cues.min_matches + 1:
         steps = doc.matches(cues.steps)
-    step_sentences = sorted({doc.seg.sentence_index(start) for start, _ in steps})
+    index = doc.seg.sentence_index
+    facts.matches[id(cues)] = sorted(marks + [(index(start), start, False) for start, _ in steps], key=lambda m: m[1])
+    step_sentences = sorted({index(start) for start, _ in steps})
     marked_steps = len(markers) >= cues.min_sentences and len(steps) >= 2
     some_marks = len(markers) >= 1 and len(steps) >= cues.min_matches - 1
     narrated = len(steps) >= cues.min_matches + 1 and len(step_sentences) >= 2

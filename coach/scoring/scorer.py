@@ -108,11 +108,18 @@ def detections(text: str, rubric: Rubric) -> tuple[dict[str, bool], StoryFacts]:
     """The rules' verdict per criterion and what the evidence ranker reads (for training it)."""
     compiled = _compiled(rubric)
     facts = _detect_criteria(compiled, new_facts(_doc(text, compiled)))
-    return {cid: met for cid, (met, _) in facts.results.items()}, _story_facts(facts, compiled.headings)
+    return {cid: met for cid, (met, _) in facts.results.items()}, _story_facts(facts, compiled)
 
 
-def _story_facts(facts: Facts, headings: Headings) -> StoryFacts:
+def _story_facts(facts: Facts, compiled: _Compiled) -> StoryFacts:
     seg = facts.doc.seg
+    headings = compiled.headings
+    cue_matches: dict[str, list[tuple[int, int, bool]]] = {}
+    for criterion, _, cues in compiled.criteria:  # each criterion's matches in the sentences it hits
+        found, hits = facts.matches.get(id(cues)), facts.results[criterion.id][1]
+        if found and hits:
+            wanted = set(hits)
+            cue_matches[criterion.id] = [match for match in found if match[0] in wanted]
     kinds: dict[str, set[int]] = {}
     for quantity in facts.quantities:
         kinds.setdefault(quantity.kind, set()).add(seg.sentence_index(quantity.start))
@@ -121,6 +128,7 @@ def _story_facts(facts: Facts, headings: Headings) -> StoryFacts:
         hits={cid: hits for cid, (_, hits) in facts.results.items()},
         quantity_sentences={kind: frozenset(found) for kind, found in kinds.items()},
         headings=_headings(seg, headings),
+        cue_matches=cue_matches,
     )
 
 
@@ -136,7 +144,7 @@ def score(text: str, rubric: Rubric) -> Assessment:
     doc = _doc(text, compiled)
     facts = _detect_criteria(compiled, new_facts(doc))
     word_count = doc.seg.word_count  # == len(words(text))
-    picker = EvidencePicker(_story_facts(facts, compiled.headings), ranker_for(rubric.id))
+    picker = EvidencePicker(_story_facts(facts, compiled), ranker_for(rubric.id))
 
     # Results are gathered as plain data with the models' field names and validated once, by the
     # Assessment: one call into pydantic's Rust core instead of ~50 model constructions from Python

@@ -259,7 +259,7 @@ def _dense_reference(facts: evidence.StoryFacts, ranker: evidence.Ranker) -> lis
         quantity = [1.0 if index in facts.quantity_sentences.get(k, ()) else 0.0 for k in ("measure", "duration", "clock")]
         rows.append(
             [digits, mine, ours, past, position, position * position, length, 0.0, 0.0, quantity[0], quantity[1],
-             0.0, 0.0, quantity[2]]
+             0.0, 0.0, quantity[2], 0.0, 0.0, 0.0, 0.0]
             + [1.0 if facts.headings[index] == name else 0.0 for name in ranker.heading_components]
             + [1.0 if index in facts.hits.get(cid, ()) else 0.0 for cid in ranker.hit_criteria]
         )

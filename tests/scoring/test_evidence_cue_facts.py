@@ -57,5 +57,23 @@ def test_cue_values_count_share_and_place_the_matches() -> None:
     }
 
 
-def test_the_run_time_ranker_is_left_as_it_was() -> None:
-    assert not set(cue_facts.CUE_FEATURES) & set(evidence.FEATURES)  # the measurement patches its own process only
+@pytest.mark.parametrize("text", [stories.STRONG, stories.TRANSCRIPT, stories.OUT_OF_ORDER, stories.WE_ONLY])
+def test_the_run_time_cue_features_equal_their_plain_definition(text: str) -> None:
+    # The detectors keep every match in their own pass; a second, full search (the plain definition)
+    # must find the same matches in the hit sentences, and give the same four features.
+    rubric = load_rubric("star-l")
+    _, story = scorer.detections(text, rubric)
+    compiled = scorer._compiled(rubric)
+    facts = scorer._detect_criteria(compiled, new_facts(scorer._doc(text, compiled)))
+    slots = [evidence.FEATURES.index(name) for name in cue_facts.CUE_FEATURES]
+    checked = 0
+    for criterion, _, _ in compiled.criteria:
+        if criterion.detector not in ("cues", "metrics", "duration") or not facts.results[criterion.id][1]:
+            continue
+        plain = cue_facts.cue_spans(facts, criterion.id)
+        assert story.cue_matches.get(criterion.id, []) == plain, criterion.id
+        expected = [(index, slot, value) for index, row in cue_facts.cue_values(story.seg, plain).items()
+                    for slot, value in zip(slots, row) if value]
+        assert evidence._cue_features(story.seg, story.cue_matches[criterion.id]) == expected
+        checked += 1
+    assert checked >= 3
