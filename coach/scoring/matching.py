@@ -257,13 +257,16 @@ class CompiledCues:
         """Every compiled pattern of these cues."""
         return [p for p in (self.any, self.late, *self.also, self.unless, self.steps) if p is not None]
 
-    def matches(self, doc: Doc, apply_unless: bool = True, per_sentence: bool = False) -> list[tuple[int, int]]:
+    def matches(
+        self, doc: Doc, apply_unless: bool = True, per_sentence: bool = False, every: bool = False
+    ) -> list[tuple[int, int]]:
         """(sentence index, offset) of every match of ``any`` that satisfies the other conditions.
 
         ``apply_unless=False`` leaves the ``unless`` check to the caller, for detectors whose
         negative cues apply to another part of the sentence (e.g. around a number).
         ``per_sentence``: the caller needs only which sentences qualify (the other conditions are
-        sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies).
+        sentence-wide, so one match of ``any`` per sentence decides it when no ``unless`` applies);
+        with ``every`` too, a qualifying sentence's later matches are still taken (:meth:`every_match`).
         """
         if doc.absent(self.any) and doc.absent(self.late):
             return []  # nothing to qualify: the conditions below need no search either
@@ -281,8 +284,9 @@ class CompiledCues:
         found: list[tuple[int, int]] = []
         if per_sentence and self.late is None and self.any is not None:
             # Each match found costs a call into RE2: once a sentence qualifies, go on from the next
-            # one; when a match fails a sentence-wide condition, too; when its clause holds an
-            # ``unless`` cue, from the next clause (every match in that clause would fail the same way).
+            # one (unless ``every`` match is wanted); when a match fails a sentence-wide condition, too;
+            # when its clause holds an ``unless`` cue, from the next clause (every match in that clause
+            # would fail the same way).
             past_end = len(doc.text) + 1
 
             def resume(start: int) -> int:  # hot: one call per match found
@@ -297,7 +301,7 @@ class CompiledCues:
                     if clause_end is not None:
                         return clause_end
                 found.append((index, start))
-                return following
+                return start if every else following
 
             doc.scan(self.any, resume)
             return found
@@ -323,36 +327,7 @@ class CompiledCues:
         if self.late is not None or self.any is None:
             late = {start for start, _ in doc.matches(self.late)}
             return [(index, start, start not in late) for index, start in self.matches(doc, apply_unless)]
-        if doc.absent(self.any):
-            return []
-        unless = self.unless if apply_unless else None
-        first_person = doc.sentences_matching(compile_any((FIRST_PERSON,))) if self.first_person else None
-        also_sets = [doc.sentences_matching(group) for group in self.also]
-        if first_person is not None and not first_person or not all(also_sets):
-            return []
-        allowed = _allowed(first_person, also_sets, self.window)
-        if allowed is not None and not allowed:
-            return []
-        starts = doc.seg.starts
-        last = len(starts) - 1
-        past_end = len(doc.text) + 1
-        found: list[tuple[int, int, bool]] = []
-
-        def resume(start: int) -> int:  # as in matches(), but a qualifying match does not end the sentence
-            index = bisect_right(starts, start) - 1
-            if index < 0:
-                index = 0
-            if allowed is not None and index not in allowed:
-                return starts[index + 1] if index < last else past_end
-            if unless is not None:
-                clause_end = doc.clause_hit(start, unless)
-                if clause_end is not None:
-                    return clause_end
-            found.append((index, start, True))
-            return start
-
-        doc.scan(self.any, resume)
-        return found
+        return [(index, start, True) for index, start in self.matches(doc, apply_unless, True, every=True)]
 
     def met_by_every_match(self, doc: Doc) -> tuple[bool, list[int], list[tuple[int, int, bool]]]:
         """:meth:`met`, from :meth:`every_match` (which it returns too)."""
