@@ -91,13 +91,25 @@ def _fmt(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:.3f}"
 
 
+Decisions = dict[str, tuple[bool, bool]]  # criterion or flag id → (label, scorer)
+
+
+def _decisions(row: dict[str, Any], a: Assessment) -> tuple[Decisions, Decisions]:
+    """The judged criterion verdicts (none for an off-topic story) and the red flags of one story."""
+    criteria: Decisions = {}
+    if row.get("kind") != "off-topic":
+        criteria = {cid: (truth, a.criteria[cid].met) for cid, truth in row["labels"].items()}
+    flags = {fid: (truth, a.red_flags[fid].raised) for fid, truth in row["red_flags"].items()}
+    return criteria, flags
+
+
 def _wrong_decisions(scored: list[tuple[dict[str, Any], Assessment]]) -> tuple[int, int]:
     """Wrong criterion verdicts (on judged stories) and wrong red flags: the pooled count a cue change moves."""
-    criteria = sum(
-        1 for r, a in scored if r.get("kind") != "off-topic" for cid, truth in r["labels"].items()
-        if a.criteria[cid].met != truth
-    )
-    flags = sum(1 for r, a in scored for fid, truth in r["red_flags"].items() if a.red_flags[fid].raised != truth)
+    criteria = flags = 0
+    for row, a in scored:
+        judged, raised = _decisions(row, a)
+        criteria += sum(truth != said for truth, said in judged.values())
+        flags += sum(truth != said for truth, said in raised.values())
     return criteria, flags
 
 
@@ -112,10 +124,8 @@ def evaluate(
     scored = [(row, score(row["text"], rubric)) for row in rows]
     if verdicts is not None:
         for row, a in scored:
-            right = {fid: a.red_flags[fid].raised == truth for fid, truth in row["red_flags"].items()}
-            if row.get("kind") != "off-topic":
-                right.update({cid: a.criteria[cid].met == truth for cid, truth in row["labels"].items()})
-            verdicts[str(row["id"])] = right
+            judged, raised = _decisions(row, a)
+            verdicts[str(row["id"])] = {key: truth == said for key, (truth, said) in {**judged, **raised}.items()}
     judged = [(row, a) for row, a in scored if row.get("kind") != "off-topic"]
     if show:
         print(f"{len(rows)} stories ({len(judged)} judged on criteria) from {label}\n")
@@ -160,14 +170,9 @@ def evaluate(
     if misses:
         print("\nmisses (FP: scorer says met / raised, label says no; FN: the reverse):")
         for row, a in scored:
-            wrong = []
-            if row.get("kind") != "off-topic":
-                for cid, truth in row["labels"].items():
-                    if a.criteria[cid].met != truth:
-                        wrong.append(("FN " if truth else "FP ") + cid)
-            for fid, truth in row["red_flags"].items():
-                if a.red_flags[fid].raised != truth:
-                    wrong.append(("FN " if truth else "FP ") + fid)
+            judged, raised = _decisions(row, a)
+            wrong = [("FN " if truth else "FP ") + key for key, (truth, said) in {**judged, **raised}.items()
+                     if truth != said]
             level_note = f"grade {row['grade']} level {a.level} overall {a.overall}"
             if wrong or abs(a.level - row["grade"]) > 1:
                 print(f"  {row['id']} ({row.get('kind')}, {level_note}): {', '.join(wrong)}")
