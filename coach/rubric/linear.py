@@ -28,7 +28,7 @@ from typing import Any
 
 import re2
 
-from coach.rubric.regexopt import _class_end, _flatten, _group_end, optimise, split_alternatives
+from coach.rubric.regexopt import _flatten, groups, optimise, split_alternatives
 
 #: A look-around is checked against at most this many characters after its position.
 LOOKAROUND_WINDOW = 200
@@ -64,7 +64,7 @@ def _case_free(pattern: str) -> bool:
 def _lookarounds(alternative: str) -> list[tuple[int, int]]:
     """(start, end) of each top-level look-around group in an alternative (end exclusive)."""
     found: list[tuple[int, int]] = []
-    for open_at, close_at in _groups(alternative):  # in the order they open
+    for open_at, close_at in groups(alternative):  # in the order they open
         if (not found or open_at >= found[-1][1]) and _LOOKAROUND.match(alternative, open_at):
             found.append((open_at, close_at + 1))
     return found
@@ -331,7 +331,7 @@ def _uncaptured(alternative: str) -> str:
     """Every capturing group made non-capturing: the RE2 finder numbers its groups one per look-around,
     so a capture of the author's own would shift which look-around is checked where."""
     out, last = [], 0
-    for open_at, _ in _groups(alternative):
+    for open_at, _ in groups(alternative):
         if alternative.startswith("(?P<", open_at):
             name_end = alternative.index(">", open_at)
             out.append(alternative[last:open_at] + "(?:")
@@ -381,7 +381,7 @@ def spelled_out(alternative: str) -> list[str]:
 def _choice_group_with_lookaround(alternative: str) -> tuple[int, int, int] | None:
     """(open, body start, close) of the first non-look-around group with several choices and a
     look-around inside, or None."""
-    for open_at, close_at in _groups(alternative):
+    for open_at, close_at in groups(alternative):
         if _LOOKAROUND.match(alternative, open_at) or not alternative.startswith("(?:", open_at):
             continue
         body_at = open_at + 3
@@ -508,37 +508,17 @@ def problem(pattern: str) -> str | None:
 
 
 def _inside_repeat(pattern: str, positions: list[int]) -> bool:
-    for open_at, close_at in _groups(pattern):
+    for open_at, close_at in groups(pattern):
         after = pattern[close_at + 1 : close_at + 2]
         if after in ("*", "+", "{") and any(open_at < p < close_at for p in positions):
             return True
     return False
 
 
-def _groups(pattern: str) -> list[tuple[int, int]]:
-    """(open, close) index of every group."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(pattern, i) + 1
-            continue
-        if ch == "(":
-            end = _group_end(pattern, i)
-            if end > 0:
-                out.append((i, end))
-        i += 1
-    return out
-
-
 def _nested_repeat(pattern: str) -> str | None:
     """A group repeated without bound whose body repeats without bound, unless every alternative of
     the body opens with a plain literal (``(?:the\\s+|an?\\s+)*``: each turn starts with a word)."""
-    for open_at, close_at in _groups(pattern):
+    for open_at, close_at in groups(pattern):
         after = pattern[close_at + 1 :]
         if not _QUANTIFIER.match(after):
             continue

@@ -10,40 +10,42 @@ distributes leading groups so each alternative can be read on its own (look-arou
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 _QUANTIFIERS = "?*+{"
 _LITERAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-")
 _TRIE_DEPTH = 2
 
 
-def split_alternatives(pattern: str) -> list[str]:
-    """Top-level ``|`` alternatives of a pattern (respecting escapes, classes and groups)."""
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    i = 0
+def syntax(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character from ``start`` that is pattern syntax: neither escaped nor
+    inside a character class (``\\(`` and ``[(|]`` open no group and split nothing)."""
+    i = start
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            current.append(pattern[i : i + 2])
             i += 2
             continue
         if ch == "[":
-            end = _class_end(pattern, i)
-            current.append(pattern[i : end + 1])
-            i = end + 1
+            i = _class_end(pattern, i) + 1
             continue
+        yield i, ch
+        i += 1
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """Top-level ``|`` alternatives of a pattern (respecting escapes, classes and groups)."""
+    cuts: list[int] = []
+    depth = 0
+    for i, ch in syntax(pattern):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        if ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return parts
+        elif ch == "|" and depth == 0:
+            cuts.append(i)
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -65,23 +67,26 @@ def _class_end(pattern: str, start: int) -> int:
 def _group_end(pattern: str, start: int) -> int:
     """Index of the ``)`` closing the group opened at ``start``, or -1."""
     depth = 0
-    i = start
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(pattern, i) + 1
-            continue
+    for i, ch in syntax(pattern, start):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
+
+
+def groups(pattern: str) -> list[tuple[int, int]]:
+    """(open, close) index of every group, in the order they open (an unclosed one is left out)."""
+    found: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for i, ch in syntax(pattern):
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")" and opened:
+            found.append((opened.pop(), i))
+    return sorted(found)
 
 
 def _distribute(alternative: str) -> list[str]:
